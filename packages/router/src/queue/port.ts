@@ -1,0 +1,73 @@
+/**
+ * The queue port: one interface, several adapters (SQLite by default, MongoDB in production,
+ * in-memory for tests). An adapter stores kombu-compatible messages, so that kombu's
+ * `SimpleQueue(flavour).get()` returns the job JSON text unchanged, and it keeps the dedup
+ * records in the same store, so dedup survives restarts and is shared by every router unit
+ * that uses that store.
+ */
+
+/** The job as the kombu consumer reads it: `{"labels":[...],"status":"queued","url":...}`. */
+export interface QueuedJob {
+  readonly labels: readonly string[]
+  readonly status: 'queued'
+  readonly url: string
+}
+
+/** One job to publish, with the keys that make publishing idempotent. */
+export interface PublishRequest {
+  /** The flavour, which is also the kombu queue name. */
+  readonly flavour: string
+  readonly job: QueuedJob
+  /** `X-GitHub-Delivery`; the same on every redelivery of one webhook. */
+  readonly deliveryId?: string | undefined
+  /** `workflow_job.id`; GitHub sends `queued` twice for jobs that wait on an approval. */
+  readonly jobId?: number | undefined
+}
+
+/**
+ * What happened to a publish. `queued` means the message is durably stored (the adapter has had
+ * the write acknowledged). Duplicates store nothing new.
+ */
+export type PublishOutcome = 'queued' | 'duplicate-delivery' | 'duplicate-job'
+
+/** A stored message, as `webhook-router queue peek` shows it. */
+export interface QueuedMessage {
+  /** Adapter-specific id (SQLite row id, MongoDB ObjectId hex). */
+  readonly id: string
+  readonly flavour: string
+  /** The job JSON text exactly as kombu will hand it to the consumer. */
+  readonly body: string
+}
+
+/** Options every potentially slow queue operation accepts. */
+export interface QueueCallOptions {
+  /** Aborted when the caller's time bound runs out; adapters stop waiting and reject. */
+  readonly signal?: AbortSignal | undefined
+}
+
+export interface JobQueue {
+  /** Which adapter this is, for logs and `webhook-router queue`. */
+  readonly kind: 'sqlite' | 'mongodb' | 'memory'
+  /** Where it stores, with any credentials redacted; safe to log. */
+  readonly location: string
+  /** Creates tables, collections and indexes. Idempotent; the charm runs it before every restart. */
+  migrate(options?: QueueCallOptions): Promise<void>
+  /** Dedups by delivery id and job id, then stores the message, atomically as far as the store allows. */
+  publish(request: PublishRequest, options?: QueueCallOptions): Promise<PublishOutcome>
+  /** Resolves when the store accepts writes now; rejects with the reason otherwise. */
+  checkWritable(options?: QueueCallOptions): Promise<void>
+  /** Messages waiting per flavour (visible to kombu consumers). */
+  depth(options?: QueueCallOptions): Promise<Record<string, number>>
+  /** The oldest waiting messages of one flavour, without consuming them. */
+  peek(flavour: string, limit: number, options?: QueueCallOptions): Promise<QueuedMessage[]>
+  /** Releases connections and file handles. Safe to call twice. */
+  close(): Promise<void>
+}
+
+/** Raised by adapters when the store cannot take the operation now (down, locked, timed out). */
+export class QueueUnavailableError extends Error {
+  override readonly name = 'QueueUnavailableError'
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+  }
+}

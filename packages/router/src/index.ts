@@ -1,1 +1,43 @@
-export {}
+/**
+ * @module @webhook-router/router
+ * Verifies, routes, dedups and queues GitHub `workflow_job` webhooks.
+ */
+
+// Ports: the effects the router is given.
+export { silentLogger } from './ports.js'
+export type { Clock, LogFields, Logger } from './ports.js'
+export { QueueUnavailableError } from './queue/port.js'
+export type {
+  JobQueue,
+  PublishOutcome,
+  PublishRequest,
+  QueueCallOptions,
+  QueuedJob,
+  QueuedMessage,
+} from './queue/port.js'
+
+// Configuration.
+export { ConfigError } from './config/errors.js'
+export { parseFlavours } from './config/flavours.js'
+export type { FlavourConfig } from './config/flavours.js'
+export {
+  defineRouterConfig,
+  parseLabelList,
+  parseRouterConfig,
+  routerConfigDefaults,
+  routerEnvNames,
+} from './config/router-config.js'
+export type { RouterConfig, RouterConfigInput, WebhookSecrets } from './config/router-config.js'
+
+// Routing.
+export { lintRoutingConfig } from './routing/lint.js'
+export type { RoutingWarning } from './routing/lint.js'
+export { normaliseLabels } from './routing/normalise.js'
+export { createRoutingTable, routeLabels } from './routing/table.js'
+export type {
+  ClosestFlavour,
+  RouteDecision,
+  RoutedDecision,
+  RoutingTable,
+  UnroutedDecision,
+} from './routing/table.js'

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import { parseWorkloadConfig, redactSecrets, WorkloadConfigError } from './config.js'
+
+const parseError = (env: Record<string, string | undefined>): string => {
+  try {
+    parseWorkloadConfig(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(WorkloadConfigError)
+    return (error as Error).message
+  }
+  throw new Error('expected a WorkloadConfigError')
+}
+
+describe('parseWorkloadConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    expect(parseWorkloadConfig({})).toEqual({
+      logLevel: 'info',
+      host: '0.0.0.0',
+      port: 8000,
+      metricsPort: 9102,
+      queuePath: './.data/queue.sqlite',
+      mongodbUri: undefined,
+      shutdownTimeoutMs: 4000,
+    })
+  })
+
+  it('treats empty variables as unset, as Juju and --env-file produce them', () => {
+    expect(parseWorkloadConfig({ APP_PORT: '', APP_LOG_LEVEL: '' }).port).toBe(8000)
+  })
+
+  it('reads every variable', () => {
+    const config = parseWorkloadConfig({
+      APP_LOG_LEVEL: 'debug',
+      APP_HOST: '127.0.0.1',
+      APP_PORT: '8080',
+      APP_METRICS_PORT: '9200',
+      APP_QUEUE_PATH: '/var/lib/router/q.sqlite',
+      MONGODB_DB_CONNECT_STRING: 'mongodb://u:p@db:27017/github-runner-webhook-router',
+      APP_SHUTDOWN_TIMEOUT_MS: '2500',
+    })
+    expect(config).toEqual({
+      logLevel: 'debug',
+      host: '127.0.0.1',
+      port: 8080,
+      metricsPort: 9200,
+      queuePath: '/var/lib/router/q.sqlite',
+      mongodbUri: 'mongodb://u:p@db:27017/github-runner-webhook-router',
+      shutdownTimeoutMs: 2500,
+    })
+  })
+
+  it.each(['DEBUG', 'Info', 'WARNING', 'error', ' warning '])(
+    'accepts the paas-charm log level %j in any case',
+    (level) => {
+      expect(parseWorkloadConfig({ APP_LOG_LEVEL: level }).logLevel).toBe(
+        level.trim().toLowerCase(),
+      )
+    },
+  )
+
+  it('rejects an unknown log level and lists the valid ones', () => {
+    expect(parseError({ APP_LOG_LEVEL: 'verbose' })).toBe(
+      "Invalid 'APP_LOG_LEVEL' config. Expected one of debug, info, warning, error (any case).",
+    )
+  })
+
+  it.each(['abc', '-1', '65536', '80.5', '1e3'])('rejects the port %j', (port) => {
+    expect(parseError({ APP_PORT: port })).toBe(
+      "Invalid 'APP_PORT' config. Expected an integer from 0 to 65535.",
+    )
+  })
+
+  it('rejects a metrics port equal to the webhook port', () => {
+    expect(parseError({ APP_PORT: '9000', APP_METRICS_PORT: '9000' })).toMatch(
+      /^Invalid 'APP_METRICS_PORT' config\. It must differ from 'APP_PORT'/,
+    )
+  })
+
+  it('accepts port 0 on both, which asks the OS for free ports', () => {
+    const config = parseWorkloadConfig({ APP_PORT: '0', APP_METRICS_PORT: '0' })
+    expect([config.port, config.metricsPort]).toEqual([0, 0])
+  })
+
+  it('rejects a connection string that is not a MongoDB URI without echoing it', () => {
+    const message = parseError({ MONGODB_DB_CONNECT_STRING: 'postgres://user:hunter2@db/x' })
+    expect(message).toBe(
+      "Invalid 'MONGODB_DB_CONNECT_STRING' config. Expected a mongodb:// or mongodb+srv:// URI.",
+    )
+    expect(message).not.toContain('hunter2')
+  })
+
+  it('rejects a blank host', () => {
+    expect(parseError({ APP_HOST: '   ' })).toBe("Invalid 'APP_HOST' config. It must not be empty.")
+  })
+})
+
+describe('redactSecrets', () => {
+  const env = {
+    APP_WEBHOOK_SECRET: 'demo-secret',
+    MONGODB_DB_CONNECT_STRING: 'mongodb://router:p%40ss@db:27017/x',
+  }
+
+  it('hides the webhook secret', () => {
+    expect(redactSecrets('bad secret demo-secret here', env)).toBe('bad secret *** here')
+  })
+
+  it('hides the whole connection string', () => {
+    expect(redactSecrets('cannot reach mongodb://router:p%40ss@db:27017/x', env)).toBe(
+      'cannot reach ***',
+    )
+  })
+
+  it('hides the password alone, encoded or decoded', () => {
+    expect(redactSecrets('auth failed for p%40ss and p@ss', env)).toBe(
+      'auth failed for *** and ***',
+    )
+  })
+})

@@ -1,0 +1,151 @@
+import * as v from 'valibot'
+
+/** The levels `APP_LOG_LEVEL` accepts (case-insensitive), as paas-charm's `log-level` option spells them. */
+export const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** The workload's own settings; the routing settings are parsed by `@webhook-router/router`. */
+export interface WorkloadConfig {
+  readonly logLevel: LogLevel
+  readonly host: string
+  readonly port: number
+  readonly metricsPort: number
+  /** SQLite file of the embedded queue; unused when `mongodbUri` is set. */
+  readonly queuePath: string
+  /** `MONGODB_DB_CONNECT_STRING`; when set, MongoDB is used instead of SQLite. Never log it. */
+  readonly mongodbUri: string | undefined
+  /** How long SIGTERM waits for requests in flight; below Pebble's default 5 s kill-delay. */
+  readonly shutdownTimeoutMs: number
+}
+
+/** A setting in the environment is missing or malformed. The message is safe to print as is. */
+export class WorkloadConfigError extends Error {
+  override readonly name = 'WorkloadConfigError'
+}
+
+export const WORKLOAD_DEFAULTS = {
+  logLevel: 'info',
+  host: '0.0.0.0',
+  port: 8000,
+  metricsPort: 9102,
+  queuePath: './.data/queue.sqlite',
+  shutdownTimeoutMs: 4000,
+} as const satisfies Omit<WorkloadConfig, 'mongodbUri'>
+
+const integerSetting = (name: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, `Invalid '${name}' config. Expected an integer from ${min} to ${max}.`),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `Invalid '${name}' config. Expected an integer from ${min} to ${max}.`),
+    v.maxValue(max, `Invalid '${name}' config. Expected an integer from ${min} to ${max}.`),
+  )
+
+const logLevelSetting = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.picklist(
+    LOG_LEVELS,
+    `Invalid 'APP_LOG_LEVEL' config. Expected one of ${LOG_LEVELS.join(', ')} (any case).`,
+  ),
+)
+
+const nonEmpty = (name: string) =>
+  v.pipe(v.string(), v.trim(), v.nonEmpty(`Invalid '${name}' config. It must not be empty.`))
+
+// The message never echoes the value: a connection string carries the database password.
+const mongodbUriSetting = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(
+    /^mongodb(\+srv)?:\/\/[^/?#]+/,
+    "Invalid 'MONGODB_DB_CONNECT_STRING' config. Expected a mongodb:// or mongodb+srv:// URI.",
+  ),
+)
+
+const EnvSchema = v.looseObject({
+  APP_LOG_LEVEL: v.optional(logLevelSetting),
+  APP_HOST: v.optional(nonEmpty('APP_HOST')),
+  APP_PORT: v.optional(integerSetting('APP_PORT', 0, 65535)),
+  APP_METRICS_PORT: v.optional(integerSetting('APP_METRICS_PORT', 0, 65535)),
+  APP_QUEUE_PATH: v.optional(nonEmpty('APP_QUEUE_PATH')),
+  MONGODB_DB_CONNECT_STRING: v.optional(mongodbUriSetting),
+  APP_SHUTDOWN_TIMEOUT_MS: v.optional(integerSetting('APP_SHUTDOWN_TIMEOUT_MS', 0, 600_000)),
+})
+
+/**
+ * Reads the workload's settings from the environment. An empty variable counts as unset, as
+ * Juju and `--env-file` both produce empty values for options nobody set.
+ *
+ * @throws WorkloadConfigError with a one-line message naming the variable (never its value).
+ * @example
+ * const config = parseWorkloadConfig({ APP_PORT: '8080', APP_LOG_LEVEL: 'DEBUG' })
+ * config.port // 8080
+ */
+export function parseWorkloadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): WorkloadConfig {
+  const present: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') present[key] = value
+  }
+  const result = v.safeParse(EnvSchema, present)
+  if (!result.success) {
+    const issue = result.issues[0]
+    throw new WorkloadConfigError(issue.message)
+  }
+  const out = result.output
+  if (out.APP_PORT !== undefined && out.APP_PORT !== 0 && out.APP_PORT === out.APP_METRICS_PORT) {
+    throw new WorkloadConfigError(
+      `Invalid 'APP_METRICS_PORT' config. It must differ from 'APP_PORT' (${out.APP_PORT}).`,
+    )
+  }
+  return {
+    logLevel: out.APP_LOG_LEVEL ?? WORKLOAD_DEFAULTS.logLevel,
+    host: out.APP_HOST ?? WORKLOAD_DEFAULTS.host,
+    port: out.APP_PORT ?? WORKLOAD_DEFAULTS.port,
+    metricsPort: out.APP_METRICS_PORT ?? WORKLOAD_DEFAULTS.metricsPort,
+    queuePath: out.APP_QUEUE_PATH ?? WORKLOAD_DEFAULTS.queuePath,
+    mongodbUri: out.MONGODB_DB_CONNECT_STRING,
+    shutdownTimeoutMs: out.APP_SHUTDOWN_TIMEOUT_MS ?? WORKLOAD_DEFAULTS.shutdownTimeoutMs,
+  }
+}
+
+/**
+ * Replaces every secret the environment holds (webhook secrets, the Mongo URI and its password)
+ * in `text`, so that error messages from drivers can be printed safely.
+ */
+export function redactSecrets(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const secrets: string[] = []
+  for (const name of [
+    'APP_WEBHOOK_SECRET',
+    'APP_WEBHOOK_SECRET_PREVIOUS',
+    'MONGODB_DB_CONNECT_STRING',
+  ]) {
+    const value = env[name]
+    if (value) secrets.push(value)
+  }
+  const uri = env['MONGODB_DB_CONNECT_STRING']
+  const password = uri ? /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(uri)?.[1] : undefined
+  if (password) secrets.push(password, safeDecode(password))
+  let redacted = text
+  // Longest first, so a URI is replaced whole before its password is looked for inside it.
+  for (const secret of secrets.sort((a, b) => b.length - a.length)) {
+    if (secret.length >= 3) redacted = redacted.split(secret).join('***')
+  }
+  return redacted
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

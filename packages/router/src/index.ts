@@ -41,3 +41,18 @@ export type {
   RoutingTable,
   UnroutedDecision,
 } from './routing/table.js'
+
+// Queue backends (kombu-compatible).
+export {
+  buildKombuPayload,
+  decodeKombuPayload,
+  KOMBU_END_OF_PROCESSING_BODY,
+  serialiseJob,
+} from './queue/kombu-envelope.js'
+export {
+  createSqliteQueue,
+  DEFAULT_DEDUP_RETENTION_MS,
+  DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
+} from './queue/sqlite-queue.js'
+export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
+export type { Sleep } from './queue/sqlite-busy.js'

@@ -1,0 +1,238 @@
+/**
+ * The SQLite queue adapter: kombu's SQLAlchemy transport layout on a local file, readable by
+ * `kombu.Connection('sqla+sqlite:///<path>').SimpleQueue(flavour)`.
+ *
+ * @module
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { randomUUID as cryptoRandomUUID } from 'node:crypto'
+import Database from 'better-sqlite3'
+import type { Clock } from '../ports.js'
+import type {
+  JobQueue,
+  PublishOutcome,
+  PublishRequest,
+  QueueCallOptions,
+  QueuedMessage,
+} from './port.js'
+import { QueueUnavailableError } from './port.js'
+import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
+import { configureConnection, migrateSchema } from './sqlite-schema.js'
+import type { Sleep } from './sqlite-busy.js'
+import { SQLITE_BLOCKING_SLICE_MS, timerSleep, toQueueError, withBusyRetry } from './sqlite-busy.js'
+
+/** Options of {@link createSqliteQueue}. */
+export interface SqliteQueueOptions {
+  /** The database file; its directory is created if missing. */
+  readonly path: string
+  /** Wall clock for dedup record ages. Default `Date.now`. */
+  readonly clock?: Clock
+  /** How long delivery-id and job-id records are kept. Default 3 days (GitHub's redelivery window). */
+  readonly dedupRetentionMs?: number
+  /**
+   * How long one operation may wait for a database locked by another process before it rejects
+   * with {@link QueueUnavailableError}. Default 1000 ms, well under the router's 5 s bound.
+   */
+  readonly busyTimeoutMs?: number
+  /** Source of kombu delivery tags. Default `crypto.randomUUID`. */
+  readonly randomUUID?: () => string
+  /** Waits between lock retries. Default: a timer. Tests inject an instant one. */
+  readonly sleep?: Sleep
+}
+
+/** GitHub lets deliveries from the past 3 days be redelivered. */
+export const DEFAULT_DEDUP_RETENTION_MS = 3 * 24 * 60 * 60 * 1000
+export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 1000
+/** Expired dedup rows deleted per publish, so a backlog after downtime is pruned gradually. */
+const PRUNE_BATCH = 500
+
+type Statements = ReturnType<typeof prepareStatements>
+
+function prepareStatements(db: Database.Database) {
+  return {
+    prune: db.prepare(
+      `DELETE FROM webhook_router_dedup WHERE key IN
+       (SELECT key FROM webhook_router_dedup WHERE created_at < ? LIMIT ${PRUNE_BATCH})`,
+    ),
+    seen: db
+      .prepare('SELECT 1 FROM webhook_router_dedup WHERE key = ? AND created_at >= ?')
+      .pluck(),
+    remember: db.prepare(
+      `INSERT INTO webhook_router_dedup (key, kind, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at`,
+    ),
+    createQueue: db.prepare(
+      'INSERT INTO kombu_queue (name) VALUES (?) ON CONFLICT (name) DO NOTHING',
+    ),
+    queueId: db.prepare('SELECT id FROM kombu_queue WHERE name = ?').pluck(),
+    insertMessage: db.prepare(
+      `INSERT INTO kombu_message (visible, timestamp, payload, version, queue_id)
+       VALUES (1, NULL, ?, 1, ?)`,
+    ),
+    depth: db.prepare(
+      `SELECT q.name AS name, count(m.id) AS waiting FROM kombu_queue q
+       LEFT JOIN kombu_message m ON m.queue_id = q.id AND m.visible != 0
+       GROUP BY q.name ORDER BY q.name`,
+    ),
+    // kombu's consumer takes the oldest visible row by (timestamp, id); NULL timestamps first.
+    peek: db.prepare(
+      `SELECT m.id AS id, m.payload AS payload FROM kombu_message m
+       JOIN kombu_queue q ON q.id = m.queue_id
+       WHERE q.name = ? AND m.visible != 0 ORDER BY m.timestamp, m.id LIMIT ?`,
+    ),
+  }
+}
+
+/**
+ * A {@link JobQueue} on an SQLite file in kombu's SQLAlchemy layout. Dedup records live in the
+ * same file and are written in the same transaction as the message, so they survive restarts
+ * and a crash can never keep one without the other.
+ *
+ * The database is opened (and its schema created) on first use; `migrate()` does that
+ * explicitly. Lock waits are bounded by `busyTimeoutMs` and block the event loop for at most
+ * {@link SQLITE_BLOCKING_SLICE_MS} at a time (see `sqlite-busy.ts`).
+ *
+ * @example
+ * const queue = createSqliteQueue({ path: '/var/lib/webhook-router/queue.db' })
+ * await queue.migrate()
+ * await queue.publish({ flavour: 'large', job, deliveryId, jobId })
+ */
+export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
+  const location = options.path === ':memory:' ? options.path : resolve(options.path)
+  const clock = options.clock ?? Date.now
+  const retentionMs = options.dedupRetentionMs ?? DEFAULT_DEDUP_RETENTION_MS
+  const budgetMs = options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS
+  const newTag = options.randomUUID ?? cryptoRandomUUID
+  const sleep = options.sleep ?? timerSleep
+  let connection: { db: Database.Database; statements: Statements } | undefined
+  let closed = false
+
+  function open() {
+    if (closed) throw new QueueUnavailableError(`SQLite queue at ${location} is closed`)
+    if (connection) return connection
+    let db: Database.Database
+    try {
+      if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true })
+      db = new Database(location, { timeout: Math.min(SQLITE_BLOCKING_SLICE_MS, budgetMs) })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+      throw new QueueUnavailableError(`cannot open SQLite queue at ${location}: ${reason}`, {
+        cause: error,
+      })
+    }
+    try {
+      configureConnection(db)
+      migrateSchema(db)
+      connection = { db, statements: prepareStatements(db) }
+      return connection
+    } catch (error) {
+      // Reopened on the next call, e.g. once another process releases its lock.
+      db.close()
+      throw error
+    }
+  }
+
+  function run<T>(what: string, work: () => T, callOptions?: QueueCallOptions): Promise<T> {
+    return withBusyRetry(what, work, { budgetMs, sleep, signal: callOptions?.signal })
+  }
+
+  function publishNow(request: PublishRequest): PublishOutcome {
+    const { db, statements } = open()
+    const now = clock()
+    const cutoff = now - retentionMs
+    const deliveryKey =
+      request.deliveryId === undefined ? undefined : `delivery:${request.deliveryId}`
+    const jobKey = request.jobId === undefined ? undefined : `job:${request.jobId}`
+    const jobJson = serialiseJob(request.job)
+    const payload = buildKombuPayload(request.flavour, jobJson, newTag())
+    return db
+      .transaction((): PublishOutcome => {
+        statements.prune.run(cutoff)
+        if (deliveryKey !== undefined && statements.seen.get(deliveryKey, cutoff) !== undefined) {
+          return 'duplicate-delivery'
+        }
+        if (deliveryKey !== undefined) statements.remember.run(deliveryKey, 'delivery', now)
+        if (jobKey !== undefined && statements.seen.get(jobKey, cutoff) !== undefined) {
+          return 'duplicate-job'
+        }
+        if (jobKey !== undefined) statements.remember.run(jobKey, 'job', now)
+        statements.createQueue.run(request.flavour)
+        const queueId = statements.queueId.get(request.flavour)
+        statements.insertMessage.run(payload, queueId)
+        return 'queued'
+      })
+      .immediate()
+  }
+
+  return {
+    kind: 'sqlite',
+    location,
+
+    async migrate(callOptions) {
+      await run(`cannot migrate SQLite queue at ${location}`, open, callOptions)
+    },
+
+    publish(request, callOptions) {
+      return run(
+        `cannot publish to SQLite queue at ${location}`,
+        () => publishNow(request),
+        callOptions,
+      )
+    },
+
+    async checkWritable(callOptions) {
+      await run(
+        `SQLite queue at ${location} is not writable`,
+        () => {
+          const { db } = open()
+          db.exec('BEGIN IMMEDIATE')
+          db.exec('ROLLBACK')
+        },
+        callOptions,
+      )
+    },
+
+    depth(callOptions) {
+      return run(
+        `cannot read SQLite queue at ${location}`,
+        () => {
+          const rows = open().statements.depth.all() as { name: string; waiting: number }[]
+          return Object.fromEntries(rows.map((row) => [row.name, row.waiting]))
+        },
+        callOptions,
+      )
+    },
+
+    peek(flavour, limit, callOptions) {
+      const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0
+      return run(
+        `cannot read SQLite queue at ${location}`,
+        (): QueuedMessage[] => {
+          const rows = open().statements.peek.all(flavour, count) as {
+            id: number
+            payload: string
+          }[]
+          return rows.map((row) => ({
+            id: String(row.id),
+            flavour,
+            body: decodeKombuPayload(row.payload) ?? row.payload,
+          }))
+        },
+        callOptions,
+      )
+    },
+
+    async close() {
+      closed = true
+      const current = connection
+      connection = undefined
+      if (current === undefined) return
+      try {
+        current.db.close()
+      } catch (error) {
+        throw toQueueError(error, `cannot close SQLite queue at ${location}`)
+      }
+    },
+  }
+}

@@ -56,3 +56,15 @@ export {
 } from './queue/sqlite-queue.js'
 export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
 export type { Sleep } from './queue/sqlite-busy.js'
+
+// Webhook checks.
+export { signBody, verifySignature } from './webhook/signature.js'
+export type { MatchedSecret, SignatureCheck } from './webhook/signature.js'
+export { parseWorkflowJobPayload, workflowJobActions } from './webhook/payload.js'
+export type { PayloadParse, WorkflowJobAction, WorkflowJobEvent } from './webhook/payload.js'
+
+// In-memory queue and fixtures for tests and embedders.
+export { createMemoryQueue } from './queue/memory.js'
+export type { MemoryQueue, MemoryQueueMode, MemoryQueueOptions } from './queue/memory.js'
+export { workflowJobPayload } from './testing/workflow-job-payload.js'
+export type { WorkflowJobPayloadOptions } from './testing/workflow-job-payload.js'

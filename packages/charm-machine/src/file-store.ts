@@ -1,0 +1,151 @@
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  appendFileSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs'
+import { join } from 'node:path'
+import type { LogEntry } from './log.js'
+import { parseLogLine } from './log.js'
+import type { SnapshotRecord } from './snapshot.js'
+import type { CharmStore, StoredLog, StoredUnit } from './store.js'
+
+/** Options of {@link FileStore}. */
+export interface FileStoreOptions {
+  /** The directory holding `log.jsonl` and `snapshot.json`, e.g. `$JUJU_CHARM_DIR/.charm-machine`. */
+  directory: string
+  /** Clock for quarantine file names; injected for tests. */
+  now?: () => Date
+}
+
+/**
+ * The default store: an append-only JSON-lines log plus a checkpoint written atomically (temp
+ * file + rename), both mode 0600. The checkpoint records the log's byte length, so loading reads
+ * only the entries after it: rehydration cost does not grow with the log.
+ *
+ * @example
+ * ```ts
+ * const store = new FileStore({ directory: join(process.env.JUJU_CHARM_DIR!, '.charm-machine') })
+ * ```
+ */
+export class FileStore implements CharmStore {
+  readonly logPath: string
+  readonly snapshotPath: string
+  readonly #directory: string
+  readonly #now: () => Date
+  #logBytes: number | null = null
+
+  constructor(options: FileStoreOptions) {
+    this.#directory = options.directory
+    this.#now = options.now ?? (() => new Date())
+    this.logPath = join(options.directory, 'log.jsonl')
+    this.snapshotPath = join(options.directory, 'snapshot.json')
+  }
+
+  async load(): Promise<StoredUnit> {
+    const problems: string[] = []
+    let snapshot: unknown = null
+    let offset = 0
+    if (existsSync(this.snapshotPath)) {
+      try {
+        const stored = JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as {
+          record?: unknown
+          logBytes?: unknown
+        }
+        if (typeof stored.logBytes !== 'number' || stored.record === undefined)
+          throw new Error('no record or logBytes')
+        snapshot = stored.record
+        offset = stored.logBytes
+      } catch (error) {
+        problems.push(`unreadable snapshot: ${(error as Error).message}`)
+      }
+    }
+    const size = this.#logSize()
+    if (offset > size) {
+      problems.push(`log is shorter (${size} bytes) than the snapshot says (${offset} bytes)`)
+      snapshot = null
+      offset = 0
+    }
+    const { entries, problems: logProblems } = this.#readFrom(offset)
+    return { snapshot, entries, problems: [...problems, ...logProblems] }
+  }
+
+  async readLog(): Promise<StoredLog> {
+    return this.#readFrom(0)
+  }
+
+  async append(entry: LogEntry): Promise<void> {
+    this.#ensureDirectory()
+    const line = `${JSON.stringify(entry)}\n`
+    appendFileSync(this.logPath, line, { mode: 0o600 })
+    this.#logBytes =
+      (this.#logBytes ?? this.#logSize() - Buffer.byteLength(line)) + Buffer.byteLength(line)
+  }
+
+  async saveSnapshot(record: SnapshotRecord): Promise<void> {
+    this.#ensureDirectory()
+    const logBytes = this.#logBytes ?? this.#logSize()
+    const temporary = `${this.snapshotPath}.tmp-${process.pid}`
+    writeFileSync(temporary, JSON.stringify({ record, logBytes }), { mode: 0o600 })
+    renameSync(temporary, this.snapshotPath)
+  }
+
+  async quarantine(reason: string): Promise<void> {
+    this.#ensureDirectory()
+    const stamp = this.#now().toISOString().replace(/[:.]/g, '-')
+    for (const path of [this.logPath, this.snapshotPath]) {
+      if (existsSync(path)) renameSync(path, `${path}.corrupt-${stamp}`)
+    }
+    writeFileSync(join(this.#directory, `quarantine-${stamp}.txt`), `${reason}\n`, { mode: 0o600 })
+    this.#logBytes = 0
+  }
+
+  #ensureDirectory(): void {
+    mkdirSync(this.#directory, { recursive: true, mode: 0o700 })
+  }
+
+  #logSize(): number {
+    if (!existsSync(this.logPath)) return 0
+    const descriptor = openSync(this.logPath, 'r')
+    try {
+      return fstatSync(descriptor).size
+    } finally {
+      closeSync(descriptor)
+    }
+  }
+
+  #readFrom(offset: number): StoredLog {
+    if (!existsSync(this.logPath)) return { entries: [], problems: [] }
+    const descriptor = openSync(this.logPath, 'r')
+    let text: string
+    try {
+      const size = fstatSync(descriptor).size
+      const buffer = Buffer.alloc(Math.max(0, size - offset))
+      readSync(descriptor, buffer, 0, buffer.length, offset)
+      text = buffer.toString('utf8')
+    } finally {
+      closeSync(descriptor)
+    }
+    const entries: LogEntry[] = []
+    const problems: string[] = []
+    const lines = text.split('\n')
+    lines.forEach((line, index) => {
+      if (line === '') return
+      try {
+        entries.push(parseLogLine(line))
+      } catch (error) {
+        const torn = index === lines.length - 1
+        problems.push(
+          `${torn ? 'torn' : 'invalid'} log line after byte ${offset}: ${(error as Error).message}`,
+        )
+      }
+    })
+    return { entries, problems }
+  }
+}

@@ -1,0 +1,219 @@
+import type { CharmContext, WorkloadEffectInput } from './context.js'
+import { INITIAL_CONTEXT } from './context.js'
+import type { CharmFacts } from './facts.js'
+import { charmSetup } from './setup.js'
+
+const evaluate = { target: '#charm.lifecycle.evaluating', actions: 'recordFacts' } as const
+
+const stopThenRest = {
+  initial: 'stoppingWorkload',
+  states: {
+    stoppingWorkload: {
+      invoke: {
+        id: 'stopWorkload',
+        src: 'stopWorkload',
+        input: workloadInputRef(),
+        onDone: 'stopped',
+        onError: 'stopped',
+      },
+    },
+    stopped: {},
+  },
+} as const
+
+const EMPTY_FACTS: CharmFacts = { leader: false, containers: {}, config: {}, integrations: {} }
+
+function workloadInputRef() {
+  return ({ context }: { context: CharmContext }): WorkloadEffectInput => ({
+    facts: context.facts ?? EMPTY_FACTS,
+    ingressUrl: context.ingressUrl,
+    now: context.now ?? new Date(0).toISOString(),
+  })
+}
+
+/**
+ * The charm lifecycle: a `lifecycle` region (gates, then validate → migrate → restart) and a
+ * `tasks` region (actions and secret-storage initialisation) running side by side.
+ *
+ * Every effect is an invoked actor with a placeholder implementation; supply real ones with
+ * {@link provideEffects} or `charmMachine.provide({ actors })`. Drive it with the pure
+ * `transition()` (see {@link dispatchEvent}); never with timers.
+ *
+ * @example
+ * ```ts
+ * const machine = provideEffects(charmMachine, myEffects)
+ * ```
+ */
+export const charmMachine = charmSetup.createMachine({
+  id: 'charm',
+  type: 'parallel',
+  context: INITIAL_CONTEXT,
+  states: {
+    lifecycle: {
+      initial: 'idle',
+      on: {
+        'juju.install': evaluate,
+        'juju.start': evaluate,
+        'juju.leader-elected': evaluate,
+        'juju.upgrade-charm': evaluate,
+        'juju.config-changed': evaluate,
+        'juju.update-status': evaluate,
+        'juju.pebble-ready': evaluate,
+        'juju.secret-storage-created': evaluate,
+        'juju.secret-storage-changed': evaluate,
+        'juju.secret-storage-departed': evaluate,
+        'juju.database-created': { ...evaluate, actions: ['recordFacts', 'markMigrationsPending'] },
+        'juju.database-endpoints-changed': {
+          ...evaluate,
+          actions: ['recordFacts', 'markMigrationsPending'],
+        },
+        'juju.database-relation-broken': evaluate,
+        'juju.ingress-ready': { ...evaluate, actions: ['recordFacts', 'recordIngressUrl'] },
+        'juju.ingress-revoked': { ...evaluate, actions: ['recordFacts', 'clearIngressUrl'] },
+        'juju.relation-created': evaluate,
+        'juju.relation-joined': evaluate,
+        'juju.relation-changed': evaluate,
+        'juju.relation-departed': evaluate,
+        'juju.relation-broken': evaluate,
+        'juju.secret-changed': evaluate,
+        'juju.secret-rotate': evaluate,
+        'juju.secret-remove': evaluate,
+        'juju.secret-expired': evaluate,
+        'juju.hook': evaluate,
+        'juju.stop': { target: '.stopped', actions: 'recordFacts' },
+        'juju.remove': { target: '.removed', actions: ['recordFacts', 'markRemoved'] },
+        'charm.reconcile': { target: '.evaluating' },
+        'charm.recovered': { target: '.idle', actions: 'recordRecovery' },
+      },
+      states: {
+        idle: {},
+        evaluating: {
+          always: [
+            { guard: 'isRemoved', target: 'removed' },
+            { guard: 'containersUnreachable', target: 'waitingPebble' },
+            { guard: 'secretStorageMissing', target: 'waitingSecret' },
+            { guard: 'databaseMissing', target: 'waitingDatabase' },
+            { guard: 'otherIntegrationsMissing', target: 'waitingIntegrations' },
+            { guard: 'ingressMissing', target: 'waitingIngress' },
+            { target: 'reconciling' },
+          ],
+        },
+        waitingPebble: {},
+        waitingSecret: {},
+        waitingDatabase: { entry: 'markMigrationsPending', ...stopThenRest },
+        waitingIntegrations: { entry: 'markMigrationsPending', ...stopThenRest },
+        waitingIngress: {},
+        reconciling: {
+          initial: 'validatingConfig',
+          states: {
+            validatingConfig: {
+              invoke: {
+                id: 'validateConfig',
+                src: 'validateConfig',
+                input: ({ context }) => ({
+                  config: context.facts?.config ?? {},
+                  facts: context.facts ?? EMPTY_FACTS,
+                }),
+                onDone: [
+                  {
+                    guard: 'configInvalid',
+                    target: '#charm.lifecycle.blocked',
+                    actions: 'recordConfigErrors',
+                  },
+                  { guard: 'migrationsPending', target: 'migrating', actions: 'clearFailure' },
+                  { target: 'restarting', actions: 'clearFailure' },
+                ],
+                onError: {
+                  target: '#charm.lifecycle.blocked',
+                  actions: 'recordConfigCheckFailure',
+                },
+              },
+            },
+            migrating: {
+              invoke: {
+                id: 'runMigrations',
+                src: 'runMigrations',
+                input: workloadInputRef(),
+                onDone: { target: 'restarting', actions: 'recordMigrationsCompleted' },
+                onError: {
+                  target: '#charm.lifecycle.migrationFailed',
+                  actions: 'recordMigrationFailure',
+                },
+              },
+            },
+            restarting: {
+              invoke: {
+                id: 'restartWorkload',
+                src: 'restartWorkload',
+                input: workloadInputRef(),
+                onDone: { target: '#charm.lifecycle.active' },
+                onError: {
+                  target: '#charm.lifecycle.workloadFailed',
+                  actions: 'recordWorkloadFailure',
+                },
+              },
+            },
+          },
+        },
+        active: {
+          on: {
+            // A healthy unit is not restarted every five minutes: only a changed fact re-evaluates.
+            'juju.update-status': [{ guard: 'allGatesPass', actions: 'recordFacts' }, evaluate],
+          },
+        },
+        blocked: {},
+        migrationFailed: {},
+        workloadFailed: {},
+        stopped: {},
+        removed: {},
+      },
+    },
+    tasks: {
+      initial: 'idle',
+      states: {
+        idle: {
+          on: {
+            'juju.action': {
+              target: 'runningAction',
+              actions: ['recordFacts', 'recordPendingAction'],
+            },
+            'juju.secret-storage-created': {
+              guard: 'isLeader',
+              target: 'initialisingSecretStorage',
+            },
+          },
+        },
+        runningAction: {
+          invoke: {
+            id: 'runAction',
+            src: 'runAction',
+            input: ({ context }) => ({
+              name: context.pendingAction?.name ?? '',
+              id: context.pendingAction?.id ?? '',
+              params: context.pendingAction?.params ?? {},
+              facts: context.facts ?? EMPTY_FACTS,
+            }),
+            onDone: { target: 'idle', actions: 'finishAction' },
+            onError: { target: 'idle', actions: 'failAction' },
+          },
+        },
+        initialisingSecretStorage: {
+          invoke: {
+            id: 'initSecretStorage',
+            src: 'initSecretStorage',
+            input: ({ event, context }) => ({
+              endpoint: 'endpoint' in event ? event.endpoint : '',
+              relationId: 'relationId' in event ? event.relationId : 0,
+              facts: context.facts ?? EMPTY_FACTS,
+            }),
+            onDone: { target: 'idle', actions: 'finishSecretStorage' },
+            onError: { target: 'idle' },
+          },
+        },
+      },
+    },
+  },
+})
+
+/** The machine type every other function accepts, including provided variants. */
+export type CharmMachine = typeof charmMachine

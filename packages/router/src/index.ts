@@ -68,3 +68,20 @@ export { createMemoryQueue } from './queue/memory.js'
 export type { MemoryQueue, MemoryQueueMode, MemoryQueueOptions } from './queue/memory.js'
 export { workflowJobPayload } from './testing/workflow-job-payload.js'
 export type { WorkflowJobPayloadOptions } from './testing/workflow-job-payload.js'
+
+// The HTTP app.
+export { createRouter, internalErrorText } from './http/router.js'
+export type { RouterDeps } from './http/router.js'
+export { createRouterMetrics, routerMetricNames, webhookOutcomes } from './http/metrics.js'
+export type {
+  ActionLabel,
+  EventLabel,
+  QueueWriteOutcome,
+  RouterMetrics,
+  WebhookOutcome,
+} from './http/metrics.js'
+export { flavourHeader, outcomeHeader } from './http/webhook.js'
+export { systemTimers } from './ports.js'
+export type { Timers } from './ports.js'
+export { webhookRequestInit } from './testing/webhook-request.js'
+export type { WebhookRequestOptions } from './testing/webhook-request.js'

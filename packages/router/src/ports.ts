@@ -24,3 +24,15 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
 }
+
+/** Timer functions, injected so tests can fire a timeout without waiting for it. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** The host's real timers. */
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}

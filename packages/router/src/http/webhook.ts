@@ -1,0 +1,212 @@
+import type { Context } from 'hono'
+import type { RouterConfig } from '../config/router-config.js'
+import type { Clock, LogFields, Logger, Timers } from '../ports.js'
+import { QueueUnavailableError } from '../queue/port.js'
+import type { JobQueue, PublishOutcome } from '../queue/port.js'
+import { routeLabels } from '../routing/table.js'
+import type { RoutingTable } from '../routing/table.js'
+import { parseWorkflowJobPayload, workflowJobActions } from '../webhook/payload.js'
+import { verifySignature } from '../webhook/signature.js'
+import { isJsonContentType, parseJsonBody, readBodyWithin } from './body.js'
+import { withinTimeout } from './bounded.js'
+import type { ActionLabel, EventLabel, RouterMetrics, WebhookOutcome } from './metrics.js'
+
+export interface WebhookHandlerDeps {
+  readonly config: RouterConfig
+  readonly table: RoutingTable
+  readonly queue: JobQueue
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly timers: Timers
+  readonly metrics: RouterMetrics
+}
+
+/** Response header naming what the router did; GitHub shows it in the delivery log. */
+export const outcomeHeader = 'X-Webhook-Router-Outcome'
+/** Response header naming the flavour a job was queued to. */
+export const flavourHeader = 'X-Webhook-Router-Flavour'
+
+// Delivery ids are GUIDs; anything much longer is not from GitHub and is not worth remembering.
+const maxDeliveryIdLength = 255
+const maxEchoedEventLength = 64
+
+/**
+ * The `POST /webhook` handler: body limit, signature, event, content type, JSON, payload,
+ * routing, then a bounded publish. Each request ends in exactly one metric increment and one
+ * log line carrying the delivery id and the outcome.
+ */
+export function createWebhookHandler(deps: WebhookHandlerDeps) {
+  const { config, table, queue, logger, clock, timers, metrics } = deps
+  const authenticated =
+    config.secrets.current !== undefined || config.secrets.previous !== undefined
+
+  return async function webhook(c: Context): Promise<Response> {
+    const rawEvent = c.req.header('x-github-event') || undefined
+    const rawDelivery = c.req.header('x-github-delivery') || undefined
+    const deliveryId =
+      rawDelivery !== undefined && rawDelivery.length <= maxDeliveryIdLength
+        ? rawDelivery
+        : undefined
+    const fields: LogFields = { deliveryId, event: rawEvent?.slice(0, maxEchoedEventLength) }
+    let action: ActionLabel = 'none'
+
+    const finish = (
+      status: 200 | 400 | 403 | 413 | 415 | 503,
+      text: string,
+      outcome: WebhookOutcome,
+    ) => {
+      metrics.webhook(eventLabel(rawEvent), action, outcome)
+      const level =
+        status === 503
+          ? 'error'
+          : outcome === 'unroutable'
+            ? 'error'
+            : status >= 400
+              ? 'warn'
+              : 'info'
+      const line = { ...fields, outcome, status, ...(status >= 400 ? { reason: text } : {}) }
+      safeLog(logger, level, outcome === 'accepted' ? 'job_forwarded' : 'webhook', line)
+      c.header(outcomeHeader, outcome)
+      return text === '' ? c.body(null, status) : c.text(text, status)
+    }
+
+    const body = await readBodyWithin(c.req.raw, config.maxBodyBytes)
+    if (!body.ok) {
+      return finish(
+        413,
+        `Request body is larger than ${config.maxBodyBytes} bytes.`,
+        'rejected_body_too_large',
+      )
+    }
+    if (authenticated) {
+      const check = verifySignature(body.bytes, c.req.header('x-hub-signature-256'), config.secrets)
+      if (!check.ok && check.reason === 'missing-header') {
+        return finish(403, 'X-Hub-signature-256 header is missing!', 'rejected_signature_missing')
+      }
+      if (!check.ok)
+        return finish(403, 'Signature validation failed!', 'rejected_signature_invalid')
+      metrics.signature(check.matched)
+      fields.secret = check.matched
+    }
+    if (rawEvent === undefined) {
+      return finish(400, 'X-Github-Event header is missing!', 'rejected_event_missing')
+    }
+    if (rawEvent === 'ping') return finish(200, 'pong', 'ignored')
+    if (rawEvent !== 'workflow_job') {
+      const shown =
+        rawEvent.length > maxEchoedEventLength
+          ? `${rawEvent.slice(0, maxEchoedEventLength)}…`
+          : rawEvent
+      return finish(400, `Webhook event ${shown} not supported!`, 'rejected_event_unsupported')
+    }
+    if (!isJsonContentType(c.req.header('content-type'))) {
+      return finish(
+        415,
+        'Content-Type must be application/json.',
+        'rejected_unsupported_media_type',
+      )
+    }
+    const json = parseJsonBody(body.bytes)
+    if (!json.ok) return finish(400, json.reason, 'rejected_invalid_json')
+    action = actionLabel(json.value)
+    fields.action = action
+    const parsed = parseWorkflowJobPayload(json.value)
+    if (!parsed.ok) return finish(400, parsed.message, 'rejected_invalid_payload')
+    const { event } = parsed
+    fields.jobId = event.jobId
+    fields.url = event.url
+    safeLog(logger, 'debug', 'webhook payload', { deliveryId, payload: json.value })
+    if (event.action !== 'queued') {
+      fields.labels = event.labels
+      return finish(200, '', 'ignored')
+    }
+
+    const decision = routeLabels(table, event.labels)
+    fields.labels = decision.labels
+    if (!decision.routed) {
+      metrics.unroutable(decision.code)
+      fields.unroutableReason = decision.reason
+      return finish(200, 'Not able to forward job due to non-matching labels.', 'unroutable')
+    }
+    fields.flavour = decision.flavour
+    // The reference's log line and Loki dashboard key on this spelling.
+    fields.log_type = 'job_forwarded'
+    fields.flavor = decision.flavour
+    c.header(flavourHeader, decision.flavour)
+
+    const started = clock()
+    const request = {
+      flavour: decision.flavour,
+      job: { labels: decision.labels, status: 'queued' as const, url: event.url },
+      deliveryId,
+      jobId: event.jobId,
+    }
+    const result = await withinTimeout(
+      (signal) => queue.publish(request, { signal }),
+      config.publishTimeoutMs,
+      timers,
+    )
+    const seconds = Math.max(0, (clock() - started) / 1000)
+    if (result.kind === 'timeout') {
+      delete fields.log_type
+      metrics.queueWrite(seconds, 'timeout')
+      return finish(
+        503,
+        `Queue did not answer within ${config.publishTimeoutMs} ms; redeliver later.`,
+        'failed_queue_timeout',
+      )
+    }
+    if (result.kind === 'failed') {
+      delete fields.log_type
+      const unavailable = result.error instanceof QueueUnavailableError
+      metrics.queueWrite(seconds, unavailable ? 'unavailable' : 'error')
+      fields.error = describeError(result.error)
+      return unavailable
+        ? finish(503, 'Queue is unavailable; redeliver later.', 'failed_queue_unavailable')
+        : finish(503, 'Queue write failed; redeliver later.', 'failed_queue_error')
+    }
+    const outcome: PublishOutcome = result.value
+    metrics.queueWrite(seconds, outcome === 'queued' ? 'queued' : 'duplicate')
+    if (outcome !== 'queued') {
+      delete fields.log_type
+      return outcome === 'duplicate-delivery'
+        ? finish(200, 'duplicate delivery', 'duplicate_delivery')
+        : finish(200, 'duplicate job', 'duplicate_job')
+    }
+    metrics.queued(decision.flavour)
+    return finish(200, '', 'accepted')
+  }
+}
+
+function eventLabel(event: string | undefined): EventLabel {
+  if (event === undefined) return 'none'
+  return event === 'workflow_job' || event === 'ping' ? event : 'other'
+}
+
+function actionLabel(payload: unknown): ActionLabel {
+  if (typeof payload !== 'object' || payload === null || !('action' in payload)) return 'none'
+  const { action } = payload
+  return (workflowJobActions as readonly unknown[]).includes(action)
+    ? (action as ActionLabel)
+    : 'other'
+}
+
+/** One line for logs; never the payload, never a secret. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500)
+  return String(error).slice(0, 500)
+}
+
+/** A logger that throws (a full disk, a bad transport) must not change the answer to GitHub. */
+export function safeLog(
+  logger: Logger,
+  level: keyof Logger,
+  message: string,
+  fields: LogFields,
+): void {
+  try {
+    logger[level](message, fields)
+  } catch {
+    // Nothing sensible left to report to.
+  }
+}

@@ -1,0 +1,34 @@
+export type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
+export { deriveEvent } from './derive-event.js'
+export type { DispatchContext, RelationContext } from './env.js'
+export { DispatchEnvError, readDispatchContext } from './env.js'
+export {
+  HookToolError,
+  HookToolOutputError,
+  ModelError,
+  RelationNotFoundError,
+  SecretNotFoundError,
+  hookToolError,
+} from './errors.js'
+export type { ObservedModel } from './facts-reader.js'
+export { ingressUrlOf, readFacts } from './facts-reader.js'
+export type {
+  HookTools,
+  JujuLogLevel,
+  SecretInfo,
+  SecretOptions,
+  SettableStatus,
+  ToolOutput,
+  ToolRunner,
+} from './hook-tools.js'
+export { createHookTools, flattenActionResults, spawnToolRunner } from './hook-tools.js'
+export type { HookOutcome, RunHookOptions } from './runtime.js'
+export { runHook } from './runtime.js'
+export type {
+  ExecOptions,
+  ExecResult,
+  PebbleLayer,
+  PebbleService,
+  ServiceInfo,
+  WorkloadClient,
+} from './workload.js'

@@ -1,0 +1,135 @@
+import { join } from 'node:path'
+import type { CharmEffects, CharmStore, DispatchResult, JujuEvent, UnitStatus } from '../index.js'
+import { FileStore, charmMachine, openUnit, provideEffects } from '../index.js'
+import type { CharmDefinition, CharmRuntime } from './definition.js'
+import { deriveEvent } from './derive-event.js'
+import type { DispatchContext } from './env.js'
+import { readDispatchContext } from './env.js'
+import { readFacts } from './facts-reader.js'
+import type { HookTools } from './hook-tools.js'
+import { createHookTools, spawnToolRunner } from './hook-tools.js'
+import type { WorkloadClient } from './workload.js'
+
+/** Options of {@link runHook}; every effect of the outside world can be injected. */
+export interface RunHookOptions {
+  env?: Record<string, string | undefined>
+  tools?: HookTools
+  /** Default: a {@link FileStore} in `$JUJU_CHARM_DIR/.charm-machine`. */
+  store?: CharmStore
+  /** Default: the definition's `connectWorkload`. The harness passes fakes here. */
+  connectWorkload?: (container: string, context: DispatchContext) => WorkloadClient
+  now?: () => Date
+  /** Where the one-line failure message goes. Default: `process.stderr`. */
+  writeError?: (line: string) => void
+}
+
+/** The outcome of one hook: its exit code and, when it ran, the dispatch result. */
+export interface HookOutcome {
+  exitCode: number
+  context?: DispatchContext
+  event?: JujuEvent
+  result?: DispatchResult
+  error?: string
+}
+
+function wrapRunAction(effects: Partial<CharmEffects>, tools: HookTools): Partial<CharmEffects> {
+  const runAction = effects.runAction
+  if (runAction === undefined) return effects
+  return {
+    ...effects,
+    // Actions never error the unit: an expected failure is `action-fail` plus exit 0.
+    runAction: async (input, context) => {
+      try {
+        const output = await runAction(input, context)
+        if (output.failed !== undefined) await tools.actionFail(output.failed)
+        return output
+      } catch (error) {
+        await tools
+          .actionFail(error instanceof Error ? error.message : String(error))
+          .catch(() => undefined)
+        throw error
+      }
+    },
+  }
+}
+
+const sameStatus = (a: UnitStatus | null, b: UnitStatus): boolean =>
+  a !== null && a.name === b.name && a.message === b.message
+
+/**
+ * Runs one dispatch: environment → event → facts → transition → persist → effects, setting the
+ * unit (and, on the leader, app) status after each persisted step. Never throws: failures come
+ * back as a non-zero `exitCode` with a one-line `error`, which Juju shows as a hook error.
+ *
+ * @example
+ * ```ts
+ * // dist/charm.js, exec'd by the charm's `dispatch` script
+ * const outcome = await runHook(charm)
+ * process.exitCode = outcome.exitCode
+ * ```
+ */
+export async function runHook(
+  definition: CharmDefinition,
+  options: RunHookOptions = {},
+): Promise<HookOutcome> {
+  const env = options.env ?? process.env
+  const writeError = options.writeError ?? ((line: string) => process.stderr.write(`${line}\n`))
+  let context: DispatchContext
+  try {
+    context = readDispatchContext(env)
+  } catch (error) {
+    const message = `charm-machine: ${(error as Error).message}`
+    writeError(message)
+    return { exitCode: 1, error: message }
+  }
+  const tools = options.tools ?? createHookTools(spawnToolRunner(env as NodeJS.ProcessEnv))
+  const connect = options.connectWorkload ?? definition.connectWorkload
+  const workloads = new Map<string, WorkloadClient>()
+  const runtime: CharmRuntime = {
+    context,
+    tools,
+    workload: (container) => {
+      let client = workloads.get(container)
+      if (client === undefined) {
+        client = connect(container, context)
+        workloads.set(container, client)
+      }
+      return client
+    },
+    log: (level, message) => tools.jujuLog(level, message).catch(() => undefined),
+  }
+  const now = (options.now ?? (() => new Date()))().toISOString()
+  try {
+    const store =
+      options.store ?? new FileStore({ directory: join(context.charmDir, '.charm-machine') })
+    const machine = provideEffects(charmMachine, wrapRunAction(definition.effects(runtime), tools))
+    const unit = await openUnit({ machine, store })
+    for (const note of unit.notes) await runtime.log('WARNING', `charm-machine: ${note}`)
+    if (unit.recovery !== null)
+      await runtime.log('ERROR', `charm-machine: recovering from current facts: ${unit.recovery}`)
+    await definition.beforeDispatch?.(runtime)
+    const observed = await readFacts(definition, runtime)
+    const body = await deriveEvent(definition, runtime, observed, unit.snapshot.context.ingressUrl)
+    const event = { ...body, now, facts: observed.facts } as JujuEvent
+    let shown: UnitStatus | null = null
+    const result = await unit.dispatch(event, {
+      onStep: async (step) => {
+        await runtime.log(
+          'DEBUG',
+          `charm-machine: #${step.seq} ${step.event.type}: ${step.from} -> ${step.to}`,
+        )
+        if (sameStatus(shown, step.status) || step.status.name === 'unknown') return
+        shown = step.status
+        await tools.statusSet(step.status.name, step.status.message)
+        if (observed.facts.leader)
+          await tools.statusSet(step.status.name, step.status.message, { application: true })
+      },
+    })
+    return { exitCode: 0, context, event, result }
+  } catch (error) {
+    const message = `charm-machine: ${context.kind} ${context.name} failed: ${(error as Error).message}`
+    await runtime.log('ERROR', message)
+    writeError(message)
+    return { exitCode: 1, context, error: message }
+  }
+}

@@ -278,7 +278,35 @@ describe('redeliverFailedDeliveries', () => {
     })
     const report = await run(hook, 5)
     expect(ids(report)).toEqual([2])
-    expect(report.skipped.map((d) => [d.id, d.reason])).toEqual([[1, 'newer-attempt-redelivered']])
+    expect(report.skipped.map((d) => [d.id, d.reason])).toEqual([[1, 'superseded']])
+  })
+
+  it('does not offer older attempts of a webhook to the filter once it vetoed the newest', async () => {
+    github.addHook(hook)
+    github.addDelivery(hook, {
+      id: 1,
+      guid: 'g',
+      status: 'failed',
+      deliveredAt: new Date(NOW - 3000),
+    })
+    github.addDelivery(hook, {
+      id: 2,
+      guid: 'g',
+      status: 'failed',
+      deliveredAt: new Date(NOW - 1000),
+    })
+    const offered: number[] = []
+    const report = await run(hook, 5, {
+      filter: (d) => {
+        offered.push(d.id)
+        return 'attempt-limit'
+      },
+    })
+    expect(offered).toEqual([2])
+    expect(report.skipped.map((d) => [d.id, d.reason])).toEqual([
+      [2, 'attempt-limit'],
+      [1, 'superseded'],
+    ])
   })
 
   it('lets the filter veto a selected delivery', async () => {

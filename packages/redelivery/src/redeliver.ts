@@ -12,8 +12,8 @@ export type SkipReason =
   | 'succeeded'
   /** Another delivery of the same webhook (same guid) succeeded. */
   | 'webhook-already-delivered'
-  /** A newer failed delivery of the same webhook is redelivered instead; one attempt per webhook. */
-  | 'newer-attempt-redelivered'
+  /** A newer failed delivery of the same webhook (guid) stands for it: one decision per webhook. */
+  | 'superseded'
   /** The event is not `workflow_job`; the router ignores it anyway. */
   | 'not-workflow-job'
   /** The action is not `queued`; the router only queues `queued` jobs. */
@@ -190,18 +190,21 @@ function select(
   for (const item of items)
     if (item.status === 'OK' && item.guid !== undefined) delivered.add(item.guid)
 
-  const chosen = new Set<string>()
+  // Webhooks whose newest failed delivery was already selected or vetoed by the filter.
+  const decided = new Set<string>()
   const selected: DeliverySummary[] = []
   const skipped: SkippedDelivery[] = []
   for (const item of items) {
     const summary = summarise(item)
-    const reason = skipReason(item, delivered, chosen) ?? filter?.(summary)
-    if (reason !== undefined) {
-      skipped.push({ ...summary, reason })
+    const early = skipReason(item, delivered, decided)
+    if (early !== undefined) {
+      skipped.push({ ...summary, reason: early })
       continue
     }
-    if (item.guid !== undefined) chosen.add(item.guid)
-    selected.push(summary)
+    if (item.guid !== undefined) decided.add(item.guid)
+    const vetoed = filter?.(summary)
+    if (vetoed !== undefined) skipped.push({ ...summary, reason: vetoed })
+    else selected.push(summary)
   }
   return { selected, skipped }
 }
@@ -209,14 +212,14 @@ function select(
 function skipReason(
   item: DeliveryItem,
   delivered: ReadonlySet<string>,
-  chosen: ReadonlySet<string>,
+  decided: ReadonlySet<string>,
 ): SkipReason | undefined {
   if (item.status === 'OK') return 'succeeded'
   if (item.event !== 'workflow_job') return 'not-workflow-job'
   if (item.action !== 'queued') return 'not-queued'
   if (item.guid === undefined) return undefined
   if (delivered.has(item.guid)) return 'webhook-already-delivered'
-  if (chosen.has(item.guid)) return 'newer-attempt-redelivered'
+  if (decided.has(item.guid)) return 'superseded'
   return undefined
 }
 

@@ -56,6 +56,21 @@ export {
 } from './queue/sqlite-queue.js'
 export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
 export type { Sleep } from './queue/sqlite-busy.js'
+export {
+  createMongoQueue,
+  DEFAULT_MONGO_OPERATION_TIMEOUT_MS,
+  DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS,
+} from './queue/mongodb-queue.js'
+export type { MongoQueueOptions } from './queue/mongodb-queue.js'
+export type {
+  MongoClientLike,
+  MongoCollectionLike,
+  MongoCursorLike,
+  MongoDbLike,
+  MongoUpdateResultLike,
+} from './queue/mongodb-client.js'
+export { KOMBU_DEFAULT_DATABASE, parseMongoUri } from './queue/mongodb-uri.js'
+export type { MongoUriParts } from './queue/mongodb-uri.js'
 
 // Webhook checks.
 export { signBody, verifySignature } from './webhook/signature.js'

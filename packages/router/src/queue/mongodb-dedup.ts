@@ -1,0 +1,101 @@
+/**
+ * Dedup records in MongoDB, shared by every router unit on the same database.
+ *
+ * MongoDB cannot insert the records and the message atomically without a replica-set
+ * transaction, so a record is *claimed* (`state: 'pending'`) before the message is inserted and
+ * *settled* (`state: 'done'`) after. If the message insert fails the claim is released; if the
+ * process dies in between, the pending claim is taken over by the next attempt once it is older
+ * than the pending grace period. Either way a redelivery is never refused for a job that was
+ * never queued.
+ *
+ * @module
+ */
+import type { Document, WriteConcernSettings } from 'mongodb'
+import type { MongoCollectionLike } from './mongodb-client.js'
+import { DUPLICATE_KEY, mongoErrorCode } from './mongodb-client.js'
+
+/** Our collection, next to kombu's `messages*` collections; kombu never reads it. */
+export const DEDUP_COLLECTION = 'webhook_router.dedup'
+export const DEDUP_TTL_INDEX = 'createdAt_1'
+
+/** A record as stored; `_id` is `delivery:<id>` or `job:<id>`. */
+export interface DedupRecord {
+  readonly _id: string
+  readonly kind: 'delivery' | 'job'
+  readonly state: 'pending' | 'done'
+  /** The publish attempt that owns the record; release and settle only touch their own. */
+  readonly token: string
+  /** TTL-indexed, so MongoDB deletes the record after the retention. */
+  readonly createdAt: Date
+}
+
+export interface DedupContext {
+  readonly collection: MongoCollectionLike
+  readonly writeConcern: WriteConcernSettings
+  readonly token: string
+  readonly now: number
+  readonly retentionMs: number
+  readonly pendingGraceMs: number
+}
+
+/**
+ * Records `key` for this publish attempt. Resolves `false` when a live record already holds it
+ * (a duplicate), `true` when the key is now ours: freshly inserted, or taken over from a record
+ * that has expired (the TTL monitor runs only once a minute) or from a stale pending claim.
+ */
+export async function claimDedupKey(
+  context: DedupContext,
+  key: string,
+  kind: DedupRecord['kind'],
+): Promise<boolean> {
+  const record: DedupRecord = {
+    _id: key,
+    kind,
+    state: 'pending',
+    token: context.token,
+    createdAt: new Date(context.now),
+  }
+  try {
+    await context.collection.insertOne(record, { writeConcern: context.writeConcern })
+    return true
+  } catch (error) {
+    if (mongoErrorCode(error) !== DUPLICATE_KEY) throw error
+  }
+  const existing = await context.collection.findOne({ _id: key })
+  if (existing === null || !isReclaimable(existing, context)) return false
+  // Matching the old token makes the takeover atomic: of two routers racing, one matches.
+  const { _id: _key, ...replacement } = record
+  const result = await context.collection.updateOne(
+    { _id: key, token: existing['token'] as unknown },
+    { $set: replacement },
+    { writeConcern: context.writeConcern },
+  )
+  return result.modifiedCount === 1
+}
+
+function isReclaimable(existing: Document, context: DedupContext): boolean {
+  const createdAt: unknown = existing['createdAt']
+  if (!(createdAt instanceof Date)) return true
+  const age = context.now - createdAt.getTime()
+  if (age > context.retentionMs) return true
+  return existing['state'] === 'pending' && age > context.pendingGraceMs
+}
+
+/** Marks this attempt's claims as done: the message is stored (or the job was a duplicate). */
+export async function settleDedupKeys(context: DedupContext, keys: string[]): Promise<void> {
+  if (keys.length === 0) return
+  await context.collection.updateMany(
+    { _id: { $in: keys }, token: context.token },
+    { $set: { state: 'done' } },
+    { writeConcern: context.writeConcern },
+  )
+}
+
+/** Removes this attempt's claims so a redelivery of the same webhook can queue the job. */
+export async function releaseDedupKeys(context: DedupContext, keys: string[]): Promise<void> {
+  if (keys.length === 0) return
+  await context.collection.deleteMany(
+    { _id: { $in: keys }, token: context.token },
+    { writeConcern: context.writeConcern },
+  )
+}

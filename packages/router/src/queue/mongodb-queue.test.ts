@@ -1,0 +1,425 @@
+import type { Document } from 'mongodb'
+import { MongoNetworkError, MongoServerError } from 'mongodb'
+import { describe, expect, it } from 'vitest'
+import { buildKombuPayload, serialiseJob } from './kombu-envelope.js'
+import type {
+  MongoClientLike,
+  MongoCollectionLike,
+  MongoCursorLike,
+  MongoDbLike,
+} from './mongodb-client.js'
+import { createMongoQueue } from './mongodb-queue.js'
+import type { MongoQueueOptions } from './mongodb-queue.js'
+import type { PublishRequest } from './port.js'
+import { QueueUnavailableError } from './port.js'
+
+interface Call {
+  db: string
+  collection: string
+  method: string
+  args: unknown[]
+}
+
+/** An in-memory stand-in for the driver that records every call and can be told to fail. */
+class FakeMongo implements MongoClientLike {
+  readonly calls: Call[] = []
+  readonly data = new Map<string, Document[]>()
+  readonly failures: { method: string; collection: string; error: unknown }[] = []
+  hello: Document = { isWritablePrimary: true }
+  hang = false
+  closed = 0
+  private nextId = 1
+
+  db(name: string): MongoDbLike {
+    return {
+      collection: (collection) => this.collection(name, collection),
+      command: async (command, options) => {
+        this.calls.push({ db: name, collection: '', method: 'command', args: [command, options] })
+        this.maybeFail('command', '')
+        return this.hello
+      },
+    }
+  }
+  async close() {
+    this.closed += 1
+  }
+  failNext(method: string, collection: string, error: unknown) {
+    this.failures.push({ method, collection, error })
+  }
+  docs(collection: string): Document[] {
+    return this.data.get(collection) ?? []
+  }
+  callsTo(method: string, collection?: string) {
+    return this.calls.filter(
+      (call) =>
+        call.method === method && (collection === undefined || call.collection === collection),
+    )
+  }
+
+  private maybeFail(method: string, collection: string) {
+    const index = this.failures.findIndex((f) => f.method === method && f.collection === collection)
+    if (index === -1) return
+    const [failure] = this.failures.splice(index, 1)
+    throw failure?.error
+  }
+
+  private collection(db: string, name: string): MongoCollectionLike {
+    const docs = () => {
+      if (!this.data.has(name)) this.data.set(name, [])
+      return this.data.get(name) ?? []
+    }
+    const record = async (method: string, args: unknown[]) => {
+      this.calls.push({ db, collection: name, method, args })
+      if (this.hang) await new Promise(() => {})
+      this.maybeFail(method, name)
+    }
+    const cursor = (result: () => Document[]): MongoCursorLike => ({
+      toArray: async () => result(),
+    })
+    return {
+      insertOne: async (document, options) => {
+        await record('insertOne', [document, options])
+        const id = document['_id'] ?? `oid-${this.nextId++}`
+        if (docs().some((d) => d['_id'] === id)) {
+          throw new MongoServerError({ message: 'E11000 duplicate key error', code: 11000 })
+        }
+        docs().push({ ...document, _id: id })
+        return { insertedId: id }
+      },
+      updateOne: async (filter, update, options) => {
+        await record('updateOne', [filter, update, options])
+        const found = docs().find((d) => matches(d, filter))
+        if (found !== undefined) Object.assign(found, update['$set'])
+        else if (options?.upsert) docs().push({ ...update['$set'], _id: `oid-${this.nextId++}` })
+        return { matchedCount: found ? 1 : 0, modifiedCount: found ? 1 : 0 }
+      },
+      updateMany: async (filter, update, options) => {
+        await record('updateMany', [filter, update, options])
+        const found = docs().filter((d) => matches(d, filter))
+        for (const d of found) Object.assign(d, update['$set'])
+        return { matchedCount: found.length, modifiedCount: found.length }
+      },
+      deleteMany: async (filter, options) => {
+        await record('deleteMany', [filter, options])
+        this.data.set(
+          name,
+          docs().filter((d) => !matches(d, filter)),
+        )
+        return {}
+      },
+      findOne: async (filter) => {
+        await record('findOne', [filter])
+        return docs().find((d) => matches(d, filter)) ?? null
+      },
+      find: (filter, options) => {
+        this.calls.push({ db, collection: name, method: 'find', args: [filter, options] })
+        return cursor(() => docs().filter((d) => matches(d, filter)))
+      },
+      aggregate: (pipeline, options) => {
+        this.calls.push({ db, collection: name, method: 'aggregate', args: [pipeline, options] })
+        const counts = new Map<unknown, number>()
+        for (const d of docs()) counts.set(d['queue'], (counts.get(d['queue']) ?? 0) + 1)
+        return cursor(() => [...counts].map(([queue, waiting]) => ({ _id: queue, waiting })))
+      },
+      createIndex: async (keys, options) => {
+        await record('createIndex', [keys, options])
+        return options?.name ?? 'index'
+      },
+    }
+  }
+}
+
+function matches(document: Document, filter: Document): boolean {
+  return Object.entries(filter).every(([key, expected]) => {
+    const actual = document[key]
+    if (expected !== null && typeof expected === 'object' && '$in' in expected) {
+      return (expected['$in'] as unknown[]).includes(actual)
+    }
+    return expected === null ? actual === null || actual === undefined : actual === expected
+  })
+}
+
+const job = {
+  labels: ['large', 'x64'],
+  status: 'queued',
+  url: 'https://api.github.com/repos/o/r/actions/jobs/1',
+} as const
+const request = (overrides: Partial<PublishRequest> = {}): PublishRequest => ({
+  flavour: 'large',
+  job,
+  deliveryId: 'd-1',
+  jobId: 1,
+  ...overrides,
+})
+const majority = { writeConcern: { w: 'majority', wtimeoutMS: 4000 } }
+
+function setup(options: Partial<MongoQueueOptions> = {}) {
+  const fake = new FakeMongo()
+  let uuid = 0
+  const queue = createMongoQueue({
+    uri: 'mongodb://router:hunter22@h1:27017,h2:27017/github-runner-webhook-router?replicaSet=rs0',
+    client: fake,
+    clock: () => 1_000_000,
+    randomUUID: () => `uuid-${++uuid}`,
+    ...options,
+  })
+  return { fake, queue }
+}
+
+describe('createMongoQueue migrate', () => {
+  it("creates kombu's indexes under kombu's default names and our TTL index", async () => {
+    const { fake, queue } = setup({ dedupRetentionMs: 3_600_000 })
+    await queue.migrate()
+    expect(fake.callsTo('createIndex').map((c) => [c.db, c.collection, ...c.args])).toEqual([
+      [
+        'github-runner-webhook-router',
+        'messages',
+        { queue: 1, priority: 1, _id: 1 },
+        { name: 'queue_1_priority_1__id_1', background: true },
+      ],
+      [
+        'github-runner-webhook-router',
+        'messages.routing',
+        { queue: 1, exchange: 1 },
+        { name: 'queue_1_exchange_1' },
+      ],
+      [
+        'github-runner-webhook-router',
+        'webhook_router.dedup',
+        { createdAt: 1 },
+        { name: 'createdAt_1', expireAfterSeconds: 3600 },
+      ],
+    ])
+    expect(fake.calls.some((c) => c.collection === 'messages.broadcast')).toBe(false)
+  })
+
+  it('changes the TTL in place when the retention changed since the index was made', async () => {
+    const { fake, queue } = setup({ dedupRetentionMs: 7_200_000 })
+    const conflict = new MongoServerError({ message: 'Index options conflict', code: 85 })
+    fake.failNext('createIndex', 'webhook_router.dedup', conflict)
+    await queue.migrate()
+    expect(fake.callsTo('command')[0]?.args[0]).toEqual({
+      collMod: 'webhook_router.dedup',
+      index: { name: 'createdAt_1', expireAfterSeconds: 7200 },
+    })
+  })
+})
+
+describe('createMongoQueue publish', () => {
+  it('inserts exactly the kombu document with a majority write concern', async () => {
+    const { fake, queue } = setup()
+    expect(await queue.publish(request())).toBe('queued')
+    const inserts = fake.callsTo('insertOne', 'messages')
+    expect(inserts.map((c) => c.args)).toEqual([
+      [
+        {
+          payload: buildKombuPayload('large', serialiseJob(job), 'uuid-1'),
+          queue: 'large',
+          priority: 9,
+        },
+        majority,
+      ],
+    ])
+  })
+
+  it('upserts the kombu routing row once per flavour', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    const binding = { exchange: 'large', queue: 'large', routing_key: 'large', pattern: null }
+    expect(fake.callsTo('updateOne', 'messages.routing').map((c) => c.args)).toEqual([
+      [binding, { $set: binding }, { upsert: true, ...majority }],
+    ])
+    expect(fake.docs('messages.routing')).toHaveLength(1)
+  })
+
+  it('records the delivery and job ids as done, owned by the attempt, dated by the clock', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request())
+    const createdAt = new Date(1_000_000)
+    expect(fake.docs('webhook_router.dedup')).toEqual([
+      { _id: 'delivery:d-1', kind: 'delivery', state: 'done', token: 'uuid-2', createdAt },
+      { _id: 'job:1', kind: 'job', state: 'done', token: 'uuid-2', createdAt },
+    ])
+    expect(fake.callsTo('insertOne', 'webhook_router.dedup')[0]?.args[1]).toEqual(majority)
+  })
+
+  it('answers duplicate-delivery for a delivery id it has seen and inserts no message', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request())
+    expect(await queue.publish(request({ jobId: 2 }))).toBe('duplicate-delivery')
+    expect(fake.docs('messages')).toHaveLength(1)
+  })
+
+  it('answers duplicate-job for a queued job and still records the new delivery id', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request())
+    expect(await queue.publish(request({ deliveryId: 'd-2' }))).toBe('duplicate-job')
+    expect(fake.docs('messages')).toHaveLength(1)
+    expect(await queue.publish(request({ deliveryId: 'd-2', jobId: 5 }))).toBe('duplicate-delivery')
+  })
+
+  it('shares dedup between two queue instances on the same database', async () => {
+    const { fake, queue } = setup()
+    const other = createMongoQueue({
+      uri: 'mongodb://h1/github-runner-webhook-router',
+      client: fake,
+      clock: () => 1_000_000,
+    })
+    await queue.publish(request())
+    expect(await other.publish(request())).toBe('duplicate-delivery')
+  })
+
+  it('removes its dedup records when the message insert fails, so a redelivery can queue', async () => {
+    const { fake, queue } = setup()
+    fake.failNext('insertOne', 'messages', new MongoNetworkError('connection reset'))
+    await expect(queue.publish(request())).rejects.toBeInstanceOf(QueueUnavailableError)
+    expect(fake.docs('webhook_router.dedup')).toEqual([])
+    expect(fake.callsTo('deleteMany', 'webhook_router.dedup')[0]?.args).toEqual([
+      { _id: { $in: ['delivery:d-1', 'job:1'] }, token: 'uuid-2' },
+      majority,
+    ])
+    expect(await queue.publish(request())).toBe('queued')
+  })
+
+  it('releases the delivery claim when claiming the job id fails', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request({ deliveryId: 'x', jobId: 9 }))
+    fake.failNext('findOne', 'webhook_router.dedup', new MongoNetworkError('gone'))
+    await expect(queue.publish(request({ deliveryId: 'y', jobId: 9 }))).rejects.toThrow(/gone/)
+    expect(fake.docs('webhook_router.dedup').map((d) => d['_id'])).toEqual(['delivery:x', 'job:9'])
+  })
+
+  it('takes over a record past the retention that the TTL monitor has not removed yet', async () => {
+    let now = 1_000_000
+    const { fake, queue } = setup({ clock: () => now, dedupRetentionMs: 60_000 })
+    await queue.publish(request())
+    now += 60_001
+    expect(await queue.publish(request())).toBe('queued')
+    expect(fake.docs('messages')).toHaveLength(2)
+  })
+
+  it('takes over a pending claim left by an attempt that died, but not a fresh one', async () => {
+    let now = 1_000_000
+    const { fake, queue } = setup({ clock: () => now })
+    const stale = { kind: 'delivery', state: 'pending', token: 'dead', createdAt: new Date(now) }
+    fake.data.set('webhook_router.dedup', [{ _id: 'delivery:d-1', ...stale }])
+    expect(await queue.publish(request())).toBe('duplicate-delivery')
+    now += 60_001
+    expect(await queue.publish(request())).toBe('queued')
+  })
+
+  it('rejects as aborted when the signal aborts, leaving the attempt to finish on its own', async () => {
+    const { fake, queue } = setup()
+    fake.hang = true
+    const controller = new AbortController()
+    const publishing = queue.publish(request(), { signal: controller.signal })
+    controller.abort()
+    await expect(publishing).rejects.toThrow(
+      /^cannot publish to MongoDB queue at .*: aborted waiting for MongoDB$/,
+    )
+  })
+
+  it('rejects as timed out after operationTimeoutMs when no signal is given', async () => {
+    const { fake, queue } = setup({ operationTimeoutMs: 20 })
+    fake.hang = true
+    await expect(queue.publish(request())).rejects.toThrow(/timed out waiting for MongoDB/)
+  })
+
+  it('maps driver errors to a one-line QueueUnavailableError without credentials', async () => {
+    const { fake, queue } = setup()
+    const leak = new MongoServerError({
+      message: 'Authentication failed for router:hunter22\nmore',
+      code: 18,
+    })
+    fake.failNext('insertOne', 'webhook_router.dedup', leak)
+    const failure = queue.publish(request())
+    await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
+    await expect(failure).rejects.toThrow(
+      'cannot publish to MongoDB queue at mongodb://***@h1:27017,h2:27017/github-runner-webhook-router: MongoServerError: Authentication failed for *** (code 18)',
+    )
+    await failure.catch((error: Error) => expect(error.cause).toBeUndefined())
+  })
+
+  it('lets errors that do not come from the driver through unchanged', async () => {
+    const { fake, queue } = setup()
+    const bug = new TypeError('bug')
+    fake.failNext('insertOne', 'messages', bug)
+    await expect(queue.publish(request())).rejects.toBe(bug)
+  })
+})
+
+describe('createMongoQueue reads and lifecycle', () => {
+  it('counts waiting messages per flavour, with bound flavours that have none', async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await queue.publish(request({ flavour: 'small', deliveryId: 'b', jobId: 2 }))
+    fake.data.set('messages', fake.docs('messages').slice(0, 1))
+    expect(await queue.depth()).toEqual({ large: 1, small: 0 })
+  })
+
+  it("peeks in the consumer's order with the job JSON as body", async () => {
+    const { fake, queue } = setup()
+    await queue.publish(request())
+    expect(await queue.peek('large', 5)).toEqual([
+      { id: 'oid-2', flavour: 'large', body: serialiseJob(job) },
+    ])
+    expect(fake.callsTo('find', 'messages')[0]?.args).toEqual([
+      { queue: 'large' },
+      { sort: { priority: 1, _id: 1 }, limit: 5, maxTimeMS: 4000 },
+    ])
+  })
+
+  it('peeks nothing, without a query, for a limit below one', async () => {
+    const { fake, queue } = setup()
+    expect(await queue.peek('large', 0)).toEqual([])
+    expect(fake.callsTo('find')).toEqual([])
+  })
+
+  it('uses the database in the URI path, or kombu_default without one', async () => {
+    const { fake } = setup()
+    await createMongoQueue({ uri: 'mongodb://h1:27017/?replicaSet=rs', client: fake }).depth()
+    expect(fake.calls[0]?.db).toBe('kombu_default')
+  })
+
+  it('shows the location without credentials', () => {
+    expect(setup().queue.location).toBe(
+      'mongodb://***@h1:27017,h2:27017/github-runner-webhook-router',
+    )
+  })
+
+  it('accepts a writable primary or a mongos and refuses a secondary', async () => {
+    const { fake, queue } = setup()
+    await expect(queue.checkWritable()).resolves.toBeUndefined()
+    expect(fake.callsTo('command')[0]?.args[0]).toEqual({ hello: 1 })
+    fake.hello = { msg: 'isdbgrid' }
+    await expect(queue.checkWritable()).resolves.toBeUndefined()
+    fake.hello = { isWritablePrimary: false, secondary: true }
+    await expect(queue.checkWritable()).rejects.toThrow(/not a writable primary/)
+  })
+
+  it('does not close an injected client and refuses work once closed', async () => {
+    const { fake, queue } = setup()
+    await queue.close()
+    await queue.close()
+    expect(fake.closed).toBe(0)
+    await expect(queue.depth()).rejects.toThrow(/is closed/)
+  })
+
+  it('rejects an invalid URI with a one-line error that does not echo it', async () => {
+    const queue = createMongoQueue({ uri: 'mysql://root:hunter22@db/x' })
+    expect(queue.location).toBe('mongodb://(invalid URI)')
+    await expect(queue.migrate()).rejects.toThrow(/^MongoDB URI must look like [^\n]*$/)
+  })
+
+  it('reports an unreachable server as QueueUnavailableError through the real driver', async () => {
+    const queue = createMongoQueue({
+      uri: 'mongodb://router:hunter22@127.0.0.1:1/db',
+      serverSelectionTimeoutMs: 200,
+    })
+    const failure = queue.publish(request())
+    await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
+    await expect(failure).rejects.toThrow(/^(?!.*hunter22)cannot publish to MongoDB queue at/)
+    await queue.close()
+  })
+})

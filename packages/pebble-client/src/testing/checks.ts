@@ -1,0 +1,307 @@
+/**
+ * The check manager: http, tcp and exec checks run on their period, counted against their
+ * threshold, each driven by a `perform-check` or `recover-check` change (contract §7).
+ */
+import { spawn } from 'node:child_process'
+import { connect } from 'node:net'
+import { isDeepStrictEqual } from 'node:util'
+import { parseGoDuration } from '../duration.js'
+import type { CheckConfig, Layer } from '../layer.js'
+import { splitShellWords } from '../shell-words.js'
+import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
+import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+
+export interface CheckManagerOptions {
+  changes: ChangeStore
+  plan: () => Layer
+  environment: Readonly<Record<string, string | undefined>>
+  /** A check went down: apply the services' `on-check-failure` actions. */
+  onCheckDown: (check: string) => void
+}
+
+interface CheckRecord {
+  name: string
+  config: CheckConfig
+  status: 'up' | 'down' | 'inactive'
+  successes: number
+  failures: number
+  change?: ChangeRecord
+  task?: TaskRecord
+  prevChangeId?: string
+  timer?: NodeJS.Timeout
+}
+
+const TYPE_WORD = { http: 'HTTP', tcp: 'TCP', exec: 'exec' } as const
+
+/** Runs the plan's checks for one daemon. */
+export class CheckManager {
+  private readonly records = new Map<string, CheckRecord>()
+
+  constructor(private readonly options: CheckManagerOptions) {}
+
+  /** After a layer is added: start new or changed enabled checks, stop removed or changed ones (§3.1). */
+  planChanged(): void {
+    const checks = this.options.plan().checks ?? {}
+    for (const record of [...this.records.values()]) {
+      const config = checks[record.name]
+      if (config && isDeepStrictEqual(config, record.config)) continue
+      this.deactivate(record)
+      this.records.delete(record.name)
+    }
+    for (const [name, config] of Object.entries(checks)) {
+      if (this.records.has(name)) continue
+      const record: CheckRecord = {
+        name,
+        config: structuredClone(config),
+        status: 'inactive',
+        successes: 0,
+        failures: 0,
+      }
+      this.records.set(name, record)
+      if (config.startup !== 'disabled') this.activate(record)
+    }
+  }
+
+  /** Replan starts enabled checks that are inactive (§5.2). */
+  replan(): void {
+    for (const record of this.records.values()) {
+      if (record.status === 'inactive' && record.config.startup !== 'disabled')
+        this.activate(record)
+    }
+  }
+
+  /** `POST /v1/checks` (§7); returns the checks whose state changed, sorted. */
+  setActive(names: readonly string[], active: boolean): string[] {
+    const missing = names.filter((name) => !this.records.has(name))
+    if (missing.length > 0) {
+      throw new Error(
+        `cannot ${active ? 'start' : 'stop'} checks: cannot find checks in plan: ${missing.join(', ')}`,
+      )
+    }
+    const changed: string[] = []
+    for (const name of names) {
+      const record = this.records.get(name) as CheckRecord
+      if (active === (record.status !== 'inactive')) continue
+      if (active) this.activate(record)
+      else this.deactivate(record)
+      changed.push(name)
+    }
+    return changed.sort()
+  }
+
+  has(name: string): boolean {
+    return this.records.has(name)
+  }
+
+  /** Checks as `GET /v1/checks` lists them (§7). */
+  infos(
+    level: string | undefined,
+    names: readonly string[] | undefined,
+  ): Array<Record<string, unknown>> {
+    return [...this.records.values()]
+      .filter((record) => !level || record.config.level === level)
+      .filter((record) => !names || names.length === 0 || names.includes(record.name))
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((record) => ({
+        name: record.name,
+        ...(record.config.level ? { level: record.config.level } : {}),
+        startup: record.config.startup || 'enabled',
+        status: record.status,
+        successes: record.successes,
+        ...(record.failures > 0 ? { failures: record.failures } : {}),
+        threshold: thresholdOf(record.config),
+        ...(record.change ? { 'change-id': record.change.id } : {}),
+        ...(record.prevChangeId ? { 'prev-change-id': record.prevChangeId } : {}),
+      }))
+  }
+
+  /** `/v1/health` (§2): healthy unless a selected check is down; ready implies alive. */
+  healthy(level: 'alive' | 'ready' | undefined, names: readonly string[] | undefined): boolean {
+    return ![...this.records.values()].some((record) => {
+      if (names && names.length > 0 && !names.includes(record.name)) return false
+      const checkLevel = record.config.level
+      if (level === 'alive' && checkLevel !== 'alive') return false
+      if (level === 'ready' && checkLevel !== 'ready' && checkLevel !== 'alive') return false
+      return record.status === 'down'
+    })
+  }
+
+  /** Stops every check timer; the daemon is going away. */
+  stopAll(): void {
+    for (const record of this.records.values()) clearTimeout(record.timer)
+  }
+
+  private activate(record: CheckRecord): void {
+    record.failures = 0
+    record.status = 'up'
+    this.beginChange(record, 'perform-check', 'Perform')
+  }
+
+  private deactivate(record: CheckRecord): void {
+    clearTimeout(record.timer)
+    if (record.change && record.task)
+      this.options.changes.setStatus(record.change, record.task, 'Done')
+    if (record.change) record.prevChangeId = record.change.id
+    delete record.change
+    delete record.task
+    record.status = 'inactive'
+  }
+
+  private beginChange(
+    record: CheckRecord,
+    kind: 'perform-check' | 'recover-check',
+    verb: string,
+  ): void {
+    const summary = `${verb} ${TYPE_WORD[typeOf(record.config)]} check "${record.name}"`
+    const change = this.options.changes.create(kind, summary, { 'check-name': record.name })
+    const task = this.options.changes.addTask(change, kind, summary)
+    this.options.changes.setStatus(change, task, 'Doing')
+    if (record.change) record.prevChangeId = record.change.id
+    record.change = change
+    record.task = task
+    this.schedule(record)
+  }
+
+  private schedule(record: CheckRecord): void {
+    record.timer = setTimeout(() => void this.runOnce(record), periodOf(record.config))
+  }
+
+  private async runOnce(record: CheckRecord): Promise<void> {
+    const { change, task } = record
+    if (!change || !task) return
+    const error = await this.perform(record.config)
+    if (record.change !== change) return // stopped or replaced while running
+    const { changes } = this.options
+    if (error === undefined) {
+      record.successes++
+      record.failures = 0
+      if (change.kind === 'recover-check') {
+        changes.setStatus(change, task, 'Done')
+        record.status = 'up'
+        this.beginChange(record, 'perform-check', 'Perform')
+        return
+      }
+    } else {
+      record.failures++
+      changes.log(task, 'ERROR', error)
+      if (change.kind === 'perform-check' && record.failures >= thresholdOf(record.config)) {
+        changes.setStatus(change, task, 'Error')
+        record.status = 'down'
+        this.beginChange(record, 'recover-check', 'Recover')
+        this.options.onCheckDown(record.name)
+        return
+      }
+    }
+    this.schedule(record)
+  }
+
+  /** Runs the check once; `undefined` on success, else the failure message. */
+  private async perform(config: CheckConfig): Promise<string | undefined> {
+    const timeoutMs = Math.min(durationOf(config.timeout, 3000), periodOf(config))
+    try {
+      if (config.http)
+        return await httpCheck(config.http.url ?? '', config.http.headers ?? {}, timeoutMs)
+      if (config.tcp)
+        return await tcpCheck(config.tcp.host || 'localhost', config.tcp.port ?? 0, timeoutMs)
+      if (config.exec) return await this.execCheck(config.exec, timeoutMs)
+      return 'check has no type'
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+
+  private execCheck(
+    exec: NonNullable<CheckConfig['exec']>,
+    timeoutMs: number,
+  ): Promise<string | undefined> {
+    const context = exec['service-context']
+      ? this.options.plan().services?.[exec['service-context']]
+      : undefined
+    const runAs = resolveIdentity({
+      user: exec.user ?? context?.user,
+      userId: exec['user-id'] ?? context?.['user-id'],
+      group: exec.group ?? context?.group,
+      groupId: exec['group-id'] ?? context?.['group-id'],
+    })
+    const env = buildEnvironment(this.options.environment, runAs, {
+      ...context?.environment,
+      ...exec.environment,
+    })
+    const [file = '', ...args] = splitShellWords(exec.command ?? '')
+    const executable = lookPath(file, env['PATH'])
+    if (!executable) return Promise.resolve(`exec: "${file}": executable file not found in $PATH`)
+    const cwd = exec['working-dir'] ?? context?.['working-dir']
+    return new Promise((resolve) => {
+      const child = spawn(executable, args, {
+        env,
+        ...(cwd ? { cwd } : {}),
+        ...(runAs.uid === undefined ? {} : { uid: runAs.uid }),
+        ...(runAs.gid === undefined ? {} : { gid: runAs.gid }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+      })
+      let output = ''
+      const append = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-1024))
+      child.stdout.on('data', append)
+      child.stderr.on('data', append)
+      child.once('error', (error) => resolve(error.message))
+      child.once('close', (code, signal) => {
+        if (code === 0) return resolve(undefined)
+        const status = signal
+          ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}`
+          : `exit status ${code}`
+        resolve(output.trim() ? `${status}; output:\n${output.trim()}` : status)
+      })
+    })
+  }
+}
+
+async function httpCheck(
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  let response: Response
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
+    await response.arrayBuffer()
+  } catch (error) {
+    const cause = (error as Error & { cause?: Error }).cause
+    return `Get "${url}": ${cause?.message ?? (error as Error).message}`
+  }
+  return response.status >= 200 && response.status < 300
+    ? undefined
+    : `non-2xx status code ${response.status}`
+}
+
+function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy()
+      resolve(`dial tcp ${host}:${port}: i/o timeout`)
+    })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(undefined)
+    })
+    socket.once('error', (error) => resolve(`dial tcp ${host}:${port}: ${error.message}`))
+  })
+}
+
+function typeOf(config: CheckConfig): 'http' | 'tcp' | 'exec' {
+  return config.http ? 'http' : config.tcp ? 'tcp' : 'exec'
+}
+
+function periodOf(config: CheckConfig): number {
+  return durationOf(config.period, 10_000)
+}
+
+function thresholdOf(config: CheckConfig): number {
+  return config.threshold ?? 3
+}
+
+function durationOf(text: string | undefined, fallbackMs: number): number {
+  return text === undefined ? fallbackMs : (parseGoDuration(text) ?? fallbackMs)
+}

@@ -1,0 +1,347 @@
+/**
+ * The double's files API (contract §8), on a directory that stands in for the container's
+ * filesystem: `/etc/app.yaml` lives at `<root>/etc/app.yaml`.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises'
+import { basename, dirname, isAbsolute, join, posix } from 'node:path'
+import * as v from 'valibot'
+import {
+  boundaryOf,
+  decodeMultipart,
+  encodeMultipart,
+  newBoundary,
+  type MultipartPart,
+} from '../multipart.js'
+import { errorReply, syncReply, type Reply } from './envelope.js'
+import { HttpError } from './http-error.js'
+import { resolveIdentity, type IdentityFields } from './process-env.js'
+
+const Ownership = {
+  'user-id': v.optional(v.nullable(v.number())),
+  user: v.optional(v.string()),
+  'group-id': v.optional(v.nullable(v.number())),
+  group: v.optional(v.string()),
+}
+const WriteRequestSchema = v.looseObject({
+  action: v.string(),
+  files: v.array(
+    v.looseObject({
+      path: v.string(),
+      'make-dirs': v.optional(v.boolean()),
+      permissions: v.optional(v.string()),
+      ...Ownership,
+    }),
+  ),
+})
+const JsonRequestSchema = v.looseObject({
+  action: v.optional(v.string()),
+  dirs: v.optional(
+    v.array(
+      v.looseObject({
+        path: v.string(),
+        'make-parents': v.optional(v.boolean()),
+        permissions: v.optional(v.string()),
+        ...Ownership,
+      }),
+    ),
+  ),
+  paths: v.optional(
+    v.array(v.looseObject({ path: v.string(), recursive: v.optional(v.boolean()) })),
+  ),
+})
+
+type FileResult = { path: string; error?: { kind: string; message: string } }
+
+/** Serves `/v1/files` for one root directory. */
+export class FilesApi {
+  constructor(private readonly root: string) {}
+
+  /** `GET /v1/files?action=read|list`. */
+  async get(query: URLSearchParams, accept: string | undefined): Promise<Reply> {
+    const action = query.get('action') ?? ''
+    if (action === 'read') return this.read(query.getAll('path'), accept)
+    if (action === 'list')
+      return this.list(
+        query.get('path') ?? '',
+        query.get('pattern') ?? '',
+        query.get('itself') === 'true',
+      )
+    return errorReply(400, `invalid action "${action}"`)
+  }
+
+  /** `POST /v1/files`: multipart write, or JSON make-dirs / remove. */
+  async post(contentType: string | undefined, body: Buffer): Promise<Reply> {
+    if ((contentType ?? '').startsWith('multipart/form-data')) return this.write(contentType, body)
+    let json: unknown
+    try {
+      json = JSON.parse(body.toString('utf8'))
+    } catch (error) {
+      return errorReply(400, `cannot decode request body: ${(error as Error).message}`)
+    }
+    const parsed = v.safeParse(JsonRequestSchema, json)
+    if (!parsed.success)
+      return errorReply(400, `cannot decode request body: ${v.summarize(parsed.issues)}`)
+    const request = parsed.output
+    if (request.action === 'make-dirs') {
+      return syncReply(await Promise.all((request.dirs ?? []).map((dir) => this.makeDir(dir))))
+    }
+    if (request.action === 'remove') {
+      return syncReply(
+        await Promise.all(
+          (request.paths ?? []).map((entry) => this.remove(entry.path, entry.recursive ?? false)),
+        ),
+      )
+    }
+    if (request.action === 'write') return errorReply(400, 'must use multipart with "write" action')
+    return errorReply(400, `invalid action "${request.action ?? ''}"`)
+  }
+
+  private async read(paths: string[], accept: string | undefined): Promise<Reply> {
+    if (accept !== 'multipart/form-data') return errorReply(400, 'must accept multipart/form-data')
+    const parts: MultipartPart[] = []
+    const results: FileResult[] = []
+    for (const path of paths) {
+      try {
+        const host = this.hostPath(path)
+        const info = await stat(host).catch((error: unknown) => fail('stat', path, error))
+        if (!info.isFile())
+          throw new FileError('generic-file-error', `can only read a regular file: "${path}"`)
+        const content = await readFile(host).catch((error: unknown) => fail('open', path, error))
+        parts.push({ name: 'files', filename: path, body: content })
+        results.push({ path })
+      } catch (error) {
+        results.push({ path, error: asFileError(error) })
+      }
+    }
+    const envelope = { type: 'sync', 'status-code': 200, status: 'OK', result: results }
+    parts.push({
+      name: 'response',
+      contentType: 'application/json',
+      body: Buffer.from(JSON.stringify(envelope)),
+    })
+    const boundary = newBoundary()
+    return {
+      statusCode: 200,
+      contentType: `multipart/form-data; boundary=${boundary}`,
+      body: encodeMultipart(boundary, parts),
+    }
+  }
+
+  private async list(path: string, pattern: string, itself: boolean): Promise<Reply> {
+    try {
+      const host = this.hostPath(path)
+      const info = await lstat(host).catch((error: unknown) => fail('stat', path, error))
+      if (itself || !info.isDirectory()) return syncReply([await describe(host, path)])
+      const names = (await readdir(host)).sort()
+      const matcher = pattern ? globToRegExp(pattern) : undefined
+      const picked = names.filter((name) => !matcher || matcher.test(name))
+      return syncReply(
+        await Promise.all(picked.map((name) => describe(join(host, name), posix.join(path, name)))),
+      )
+    } catch (error) {
+      const { kind, message } = asFileError(error)
+      const status = kind === 'not-found' ? 404 : kind === 'permission-denied' ? 403 : 400
+      return errorReply(status, message, kind)
+    }
+  }
+
+  private async write(contentType: string | undefined, body: Buffer): Promise<Reply> {
+    const boundary = boundaryOf(contentType)
+    if (!boundary || boundary.length < 32) return errorReply(400, 'invalid boundary')
+    let parts: MultipartPart[]
+    try {
+      parts = decodeMultipart(body, boundary)
+    } catch (error) {
+      return errorReply(400, `cannot read multipart body: ${(error as Error).message}`)
+    }
+    const first = parts[0]
+    if (first?.name !== 'request')
+      return errorReply(400, 'must include "request" field as the first part')
+    let request
+    try {
+      const parsed = v.safeParse(WriteRequestSchema, JSON.parse(first.body.toString('utf8')))
+      if (!parsed.success) throw new Error(v.summarize(parsed.issues))
+      request = parsed.output
+    } catch (error) {
+      return errorReply(400, `cannot decode request body: ${(error as Error).message}`)
+    }
+    if (request.action !== 'write')
+      return errorReply(400, `multipart action must be "write", got "${request.action}"`)
+    const results: FileResult[] = []
+    for (const file of request.files) {
+      const content = parts.find((part) => part.name === 'files' && part.filename === file.path)
+      if (!content) return errorReply(400, `no file content for path "${file.path}"`)
+      try {
+        const host = this.hostPath(file.path)
+        const mode = parseMode(file.permissions, 0o644)
+        if (file['make-dirs']) await mkdir(dirname(host), { recursive: true, mode: 0o755 })
+        // Written beside the target then renamed, so readers never see half a file (§8).
+        const temp = join(dirname(host), `.${basename(host)}.${randomBytes(4).toString('hex')}~`)
+        await writeFile(temp, content.body, { mode }).catch((error: unknown) =>
+          fail('open', file.path, error),
+        )
+        await chmod(temp, mode)
+        await applyOwnership(temp, file)
+        await rename(temp, host)
+        results.push({ path: file.path })
+      } catch (error) {
+        results.push({ path: file.path, error: asFileError(error) })
+      }
+    }
+    return syncReply(results)
+  }
+
+  private async makeDir(
+    dir: {
+      path: string
+      'make-parents'?: boolean | undefined
+      permissions?: string | undefined
+    } & Record<string, unknown>,
+  ): Promise<FileResult> {
+    try {
+      const host = this.hostPath(dir.path)
+      const mode = parseMode(dir.permissions, 0o755)
+      if (dir['make-parents']) {
+        await mkdir(host, { recursive: true, mode })
+      } else {
+        await mkdir(host, { mode }).catch((error: unknown) => fail('mkdir', dir.path, error))
+      }
+      await chmod(host, mode)
+      await applyOwnership(host, dir as never)
+      return { path: dir.path }
+    } catch (error) {
+      return { path: dir.path, error: asFileError(error) }
+    }
+  }
+
+  private async remove(path: string, recursive: boolean): Promise<FileResult> {
+    try {
+      const host = this.hostPath(path)
+      const info = await lstat(host).catch((error: unknown) => fail('remove', path, error))
+      if (info.isDirectory() && !recursive && (await readdir(host)).length > 0) {
+        throw new FileError('generic-file-error', `remove ${path}: directory not empty`)
+      }
+      await rm(host, { recursive: true, force: false })
+      return { path }
+    } catch (error) {
+      return { path, error: asFileError(error) }
+    }
+  }
+
+  private hostPath(path: string): string {
+    if (!isAbsolute(path))
+      throw new FileError('generic-file-error', `paths must be absolute, got "${path}"`)
+    return join(this.root, posix.normalize(path))
+  }
+}
+
+class FileError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const ERRNO_TEXT: Record<string, [string, string]> = {
+  ENOENT: ['not-found', 'no such file or directory'],
+  EACCES: ['permission-denied', 'permission denied'],
+  EPERM: ['permission-denied', 'operation not permitted'],
+  EEXIST: ['generic-file-error', 'file exists'],
+  ENOTDIR: ['generic-file-error', 'not a directory'],
+  EISDIR: ['generic-file-error', 'is a directory'],
+  ENOTEMPTY: ['generic-file-error', 'directory not empty'],
+}
+
+/** Rethrows a system error with Go's `<op> <path>: <text>` wording, against the container path. */
+function fail(op: string, path: string, error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code ?? ''
+  const [kind, text] = ERRNO_TEXT[code] ?? ['generic-file-error', (error as Error).message]
+  throw new FileError(kind, `${op} ${path}: ${text}`)
+}
+
+function asFileError(error: unknown): { kind: string; message: string } {
+  if (error instanceof FileError) return { kind: error.kind, message: error.message }
+  if (error instanceof HttpError) return { kind: 'generic-file-error', message: error.message }
+  return { kind: 'generic-file-error', message: (error as Error).message }
+}
+
+function parseMode(permissions: string | undefined, fallback: number): number {
+  if (permissions === undefined || permissions === '') return fallback
+  if (!/^[0-7]{3}$/.test(permissions)) {
+    throw new FileError(
+      'generic-file-error',
+      `permissions must be a 3-digit octal string, got "${permissions}"`,
+    )
+  }
+  return Number.parseInt(permissions, 8)
+}
+
+async function applyOwnership(host: string, fields: Record<string, unknown>): Promise<void> {
+  const identity: IdentityFields = {
+    ...(typeof fields['user'] === 'string' && fields['user'] ? { user: fields['user'] } : {}),
+    ...(typeof fields['user-id'] === 'number' ? { userId: fields['user-id'] } : {}),
+    ...(typeof fields['group'] === 'string' && fields['group'] ? { group: fields['group'] } : {}),
+    ...(typeof fields['group-id'] === 'number' ? { groupId: fields['group-id'] } : {}),
+  }
+  if (Object.keys(identity).length === 0) return
+  let runAs
+  try {
+    runAs = resolveIdentity(identity)
+  } catch (error) {
+    throw new FileError('generic-file-error', (error as Error).message)
+  }
+  await chown(host, runAs.uid ?? -1, runAs.gid ?? -1).catch((error: unknown) =>
+    fail('chown', host, error),
+  )
+}
+
+async function describe(host: string, path: string): Promise<Record<string, unknown>> {
+  const info = await lstat(host)
+  const type = info.isFile()
+    ? 'file'
+    : info.isDirectory()
+      ? 'directory'
+      : info.isSymbolicLink()
+        ? 'symlink'
+        : info.isSocket()
+          ? 'socket'
+          : info.isFIFO()
+            ? 'named-pipe'
+            : info.isBlockDevice() || info.isCharacterDevice()
+              ? 'device'
+              : 'unknown'
+  return {
+    path,
+    name: path === '/' ? '/' : basename(path),
+    type,
+    ...(type === 'file' ? { size: info.size } : {}),
+    permissions: (info.mode & 0o777).toString(8).padStart(3, '0'),
+    'last-modified': info.mtime.toISOString(),
+    'user-id': info.uid,
+    'group-id': info.gid,
+  }
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let source = ''
+  for (const char of pattern) {
+    if (char === '*') source += '[^/]*'
+    else if (char === '?') source += '[^/]'
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+  }
+  return new RegExp(`^${source}$`)
+}

@@ -1,0 +1,442 @@
+/**
+ * The service manager: real processes started, watched, backed off and stopped as Pebble's
+ * servstate does (contract §5).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { statSync } from 'node:fs'
+import { isDeepStrictEqual } from 'node:util'
+import { parseGoDuration } from '../duration.js'
+import type { Layer, ServiceConfig } from '../layer.js'
+import { splitServiceCommand } from '../shell-words.js'
+import {
+  TaskFailure,
+  type ChangeRecord,
+  type ChangeStore,
+  type TaskRecord,
+  type TaskStep,
+} from './changes.js'
+import { orderServices } from './plan.js'
+import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+
+/** Timings and effects the manager needs; defaults are Pebble's. */
+export interface ServiceManagerOptions {
+  changes: ChangeStore
+  plan: () => Layer
+  now: () => Date
+  /** A start succeeds only if the process lives this long (§5.3; Pebble: 1000). */
+  okayDelayMs: number
+  /** After SIGKILL, how long before a stop fails (§5.2; Pebble: 5000). */
+  stopFailDelayMs: number
+  /** Source of backoff jitter in [0, 1). */
+  random: () => number
+  environment: Readonly<Record<string, string | undefined>>
+  /** A `shutdown` action fired (§5.3); the daemon should exit with this code. */
+  onShutdown: (exitCode: number, reason: string) => void
+}
+
+type State = 'starting' | 'running' | 'terminating' | 'killing' | 'stopped' | 'backoff' | 'exited'
+
+interface ServiceRecord {
+  name: string
+  config: ServiceConfig
+  state: State
+  exitCode?: number
+  child?: ChildProcess
+  exited?: Promise<void>
+  currentSince: Date
+  startedAt: number
+  backoffCount: number
+  backoffTimer?: NodeJS.Timeout
+  output: string[]
+  /** Wakes a start task waiting out its okay delay. */
+  onEarlyEnd?: (reason: 'exited' | 'stopped') => void
+}
+
+const OUTPUT_LINES = 20
+
+/** Runs the plan's services for one daemon. */
+export class ServiceManager {
+  private readonly records = new Map<string, ServiceRecord>()
+
+  constructor(private readonly options: ServiceManagerOptions) {}
+
+  /** Services in the plan as `GET /v1/services` lists them (§5.1). */
+  infos(names: readonly string[] | undefined): Array<Record<string, unknown>> {
+    const services = this.options.plan().services ?? {}
+    return Object.keys(services)
+      .filter((name) => !names || names.length === 0 || names.includes(name))
+      .sort()
+      .map((name) => {
+        const record = this.records.get(name)
+        return {
+          name,
+          startup: services[name]?.startup === 'enabled' ? 'enabled' : 'disabled',
+          current: record ? statusOf(record) : 'inactive',
+          ...(record ? { 'current-since': record.currentSince.toISOString() } : {}),
+        }
+      })
+  }
+
+  /** Services with `startup: enabled`, for autostart and replan. */
+  enabledServices(): string[] {
+    return Object.entries(this.options.plan().services ?? {})
+      .filter(([, service]) => service.startup === 'enabled')
+      .map(([name]) => name)
+  }
+
+  /** Names that would restart on replan: run before, and config now differs or is gone (§5.2). */
+  changedServices(): string[] {
+    const services = this.options.plan().services ?? {}
+    return [...this.records.values()]
+      .filter((record) => !isDeepStrictEqual(services[record.name], record.config))
+      .map((record) => record.name)
+  }
+
+  /** Start order: the names plus what they require, ordered by after/before (§5.2). */
+  startOrder(names: readonly string[]): string[] {
+    const services = this.options.plan().services ?? {}
+    const all = new Set<string>()
+    const visit = (name: string) => {
+      if (all.has(name)) return
+      all.add(name)
+      for (const required of services[name]?.requires ?? []) visit(required)
+    }
+    names.forEach(visit)
+    return orderServices(services, [...all])
+  }
+
+  /** Stop order: the names plus what requires them, reverse start order (§5.2). */
+  stopOrder(names: readonly string[]): string[] {
+    const services = this.options.plan().services ?? {}
+    const all = new Set(names)
+    for (let grew = true; grew;) {
+      grew = false
+      for (const [name, service] of Object.entries(services)) {
+        if (!all.has(name) && (service.requires ?? []).some((required) => all.has(required))) {
+          all.add(name)
+          grew = true
+        }
+      }
+    }
+    const known = [...all].filter((name) => name in services)
+    const gone = [...all].filter((name) => !(name in services))
+    return [...orderServices(services, known).reverse(), ...gone]
+  }
+
+  /** Adds stop then start tasks to a change and runs them in the background. */
+  run(change: ChangeRecord, stop: readonly string[], start: readonly string[]): void {
+    const { changes } = this.options
+    const steps: TaskStep[] = [
+      ...stop.map((name) => {
+        const task = changes.addTask(change, 'stop', `Stop service "${name}"`)
+        return { task, run: () => this.stopService(name, task) }
+      }),
+      ...start.map((name) => {
+        const task = changes.addTask(change, 'start', `Start service "${name}"`)
+        return { task, run: () => this.startService(name, task) }
+      }),
+    ]
+    void this.options.changes.runSequential(change, steps)
+  }
+
+  /** Sends a signal to running services; throws for one that is not running (500, §11). */
+  signal(signal: NodeJS.Signals, names: readonly string[]): void {
+    for (const name of names) {
+      const record = this.records.get(name)
+      if (!record?.child?.pid || !['starting', 'running'].includes(record.state)) {
+        throw new Error(`cannot send signal to "${name}": service is not running`)
+      }
+    }
+    for (const name of names) process.kill(this.records.get(name)?.child?.pid ?? 0, signal)
+  }
+
+  /** Restarts a running service for `on-check-failure: restart` (§7). */
+  restartForCheck(name: string): void {
+    const record = this.records.get(name)
+    if (record?.child?.pid && ['starting', 'running'].includes(record.state)) {
+      killGroup(record.child.pid, 'SIGTERM')
+    }
+  }
+
+  /** Stops everything, as the daemon does on shutdown. */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.records.values()].map(async (record) => {
+        clearTimeout(record.backoffTimer)
+        if (record.state === 'backoff') this.setState(record, 'stopped')
+        if (!record.child?.pid || !record.exited) return
+        const { exited } = record
+        if (['starting', 'running'].includes(record.state)) this.setState(record, 'terminating')
+        killGroup(record.child.pid, 'SIGTERM')
+        const timer = setTimeout(
+          () => record.child?.pid && killGroup(record.child.pid, 'SIGKILL'),
+          killDelayMs(record.config),
+        )
+        await exited
+        clearTimeout(timer)
+      }),
+    )
+  }
+
+  private async startService(name: string, task: TaskRecord): Promise<void> {
+    const config = this.options.plan().services?.[name]
+    if (!config) throw new TaskFailure(`cannot start service: service "${name}" does not exist`)
+    let record = this.records.get(name)
+    if (record && (record.state === 'starting' || record.state === 'running')) {
+      this.options.changes.log(task, 'INFO', `Service "${name}" already started.`)
+      return
+    }
+    if (record?.exited && (record.state === 'terminating' || record.state === 'killing'))
+      await record.exited
+    if (record) {
+      clearTimeout(record.backoffTimer)
+      record.backoffCount = 0
+    }
+    record = this.spawnService(name, structuredClone(config))
+    const outcome = await new Promise<'okay' | 'exited' | 'stopped'>((resolve) => {
+      const timer = setTimeout(() => resolve('okay'), this.options.okayDelayMs)
+      ;(record as ServiceRecord).onEarlyEnd = (reason) => {
+        clearTimeout(timer)
+        resolve(reason)
+      }
+    })
+    delete record.onEarlyEnd
+    if (outcome === 'okay') {
+      if (record.state === 'starting') this.setState(record, 'running')
+      return
+    }
+    if (outcome === 'stopped')
+      throw new TaskFailure('service start attempt: stopped before the 1s okay delay')
+    if (record.output.length > 0) {
+      const lines = record.output.map((line) => `    ${line}`).join('\n')
+      this.options.changes.log(task, 'INFO', `Most recent service output:\n${lines}`)
+    }
+    const action = exitAction(config, record.exitCode ?? -1)
+    throw new TaskFailure(
+      `service start attempt: exited quickly with code ${record.exitCode ?? -1}, will ${action}`,
+    )
+  }
+
+  /** Spawns the process; a failure here fails the task at once (§5.3 "Command-not-found"). */
+  private spawnService(name: string, config: ServiceConfig): ServiceRecord {
+    let argv: string[]
+    let runAs
+    try {
+      argv = splitServiceCommand(config.command ?? '')
+      runAs = resolveIdentity({
+        user: config.user,
+        userId: config['user-id'],
+        group: config.group,
+        groupId: config['group-id'],
+      })
+    } catch (error) {
+      throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+    }
+    const env = buildEnvironment(this.options.environment, runAs, config.environment)
+    const workingDir = config['working-dir']
+    if (workingDir && !isDirectory(workingDir)) {
+      throw new TaskFailure(`cannot start service: chdir ${workingDir}: no such file or directory`)
+    }
+    const [file = '', ...args] = argv
+    const executable = lookPath(file, env['PATH'])
+    if (!executable)
+      throw new TaskFailure(
+        `cannot start service: exec: "${file}": executable file not found in $PATH`,
+      )
+    let child: ChildProcess
+    try {
+      child = spawn(executable, args, {
+        env,
+        argv0: file,
+        ...(config['working-dir'] ? { cwd: config['working-dir'] } : {}),
+        ...(runAs.uid === undefined ? {} : { uid: runAs.uid }),
+        ...(runAs.gid === undefined ? {} : { gid: runAs.gid }),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    } catch (error) {
+      throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+    }
+    const record = this.records.get(name) ?? {
+      name,
+      config,
+      state: 'starting' as State,
+      currentSince: this.options.now(),
+      startedAt: Date.now(),
+      backoffCount: 0,
+      output: [],
+    }
+    record.config = config
+    record.child = child
+    record.startedAt = Date.now()
+    record.output = []
+    delete record.exitCode
+    this.records.set(name, record)
+    this.setState(record, 'starting')
+    const capture = (chunk: Buffer) => {
+      record.output.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      )
+      record.output.splice(0, Math.max(0, record.output.length - OUTPUT_LINES))
+    }
+    child.stdout?.on('data', capture)
+    child.stderr?.on('data', capture)
+    record.exited = new Promise((resolve) => {
+      child.once('error', (error) => {
+        capture(Buffer.from(`cannot start service: ${error.message}\n`))
+        if (child.pid === undefined) this.onExit(record, child, 127, resolve)
+      })
+      child.once('close', (code, signal) =>
+        this.onExit(record, child, code ?? signalCode(signal), resolve),
+      )
+    })
+    return record
+  }
+
+  private onExit(
+    record: ServiceRecord,
+    child: ChildProcess,
+    code: number,
+    resolve: () => void,
+  ): void {
+    if (record.child !== child) return resolve()
+    record.exitCode = code
+    delete record.child
+    if (record.state === 'terminating' || record.state === 'killing') {
+      this.setState(record, 'stopped')
+      record.onEarlyEnd?.('stopped')
+      return resolve()
+    }
+    const action = exitAction(record.config, code)
+    if (action === 'restart') {
+      // A service that stayed up longer than the backoff limit starts its backoff afresh.
+      if (Date.now() - record.startedAt >= durationOf(record.config['backoff-limit'], 30_000))
+        record.backoffCount = 0
+      const base =
+        durationOf(record.config['backoff-delay'], 500) *
+        (record.config['backoff-factor'] ?? 2) ** record.backoffCount
+      const delay =
+        Math.min(base, durationOf(record.config['backoff-limit'], 30_000)) *
+        (1 + this.options.random() * 0.1)
+      record.backoffCount++
+      this.setState(record, 'backoff')
+      record.backoffTimer = setTimeout(() => this.restartFromBackoff(record), delay)
+    } else if (action === 'ignore') {
+      this.setState(record, 'exited')
+    } else {
+      this.setState(record, 'exited')
+      const failure = action === 'failure-shutdown' || (action === 'shutdown' && code !== 0)
+      this.options.onShutdown(
+        failure ? 10 : 0,
+        `service "${record.name}" exited with code ${code}: ${action}`,
+      )
+    }
+    record.onEarlyEnd?.('exited')
+    resolve()
+  }
+
+  private restartFromBackoff(record: ServiceRecord): void {
+    if (record.state !== 'backoff') return
+    const config = this.options.plan().services?.[record.name] ?? record.config
+    try {
+      this.spawnService(record.name, structuredClone(config))
+    } catch {
+      record.backoffCount++
+      record.backoffTimer = setTimeout(
+        () => this.restartFromBackoff(record),
+        durationOf(config['backoff-limit'], 30_000),
+      )
+    }
+  }
+
+  private async stopService(name: string, task: TaskRecord): Promise<void> {
+    const record = this.records.get(name)
+    if (
+      !record ||
+      !['starting', 'running', 'backoff', 'terminating', 'killing'].includes(record.state)
+    ) {
+      this.options.changes.log(task, 'INFO', `Service "${name}" is not running.`)
+      return
+    }
+    clearTimeout(record.backoffTimer)
+    if (record.state === 'backoff') return this.setState(record, 'stopped')
+    const pid = record.child?.pid
+    const exited = record.exited ?? Promise.resolve()
+    if (pid !== undefined && (record.state === 'starting' || record.state === 'running')) {
+      this.setState(record, 'terminating')
+      killGroup(pid, 'SIGTERM')
+    }
+    let killTimer: NodeJS.Timeout | undefined
+    let failTimer: NodeJS.Timeout | undefined
+    const failed = new Promise<boolean>((resolve) => {
+      killTimer = setTimeout(() => {
+        if (pid !== undefined && record.state === 'terminating') {
+          this.setState(record, 'killing')
+          killGroup(pid, 'SIGKILL')
+        }
+        failTimer = setTimeout(() => resolve(true), this.options.stopFailDelayMs)
+      }, killDelayMs(record.config))
+    })
+    const stuck = await Promise.race([exited.then(() => false), failed])
+    clearTimeout(killTimer)
+    clearTimeout(failTimer)
+    if (stuck)
+      throw new TaskFailure('cannot stop service: process still running after SIGTERM and SIGKILL')
+  }
+
+  private setState(record: ServiceRecord, state: State): void {
+    if (statusOf(record) !== statusOf({ ...record, state }))
+      record.currentSince = this.options.now()
+    record.state = state
+  }
+}
+
+function statusOf(record: Pick<ServiceRecord, 'state' | 'exitCode'>): string {
+  switch (record.state) {
+    case 'starting':
+    case 'running':
+      return 'active'
+    case 'backoff':
+      return 'backoff'
+    case 'exited':
+      return record.exitCode === 0 ? 'inactive' : 'error'
+    default:
+      return 'inactive'
+  }
+}
+
+function exitAction(config: ServiceConfig, code: number): string {
+  return (code === 0 ? config['on-success'] : config['on-failure']) || 'restart'
+}
+
+function durationOf(text: string | undefined, fallbackMs: number): number {
+  return text === undefined ? fallbackMs : (parseGoDuration(text) ?? fallbackMs)
+}
+
+function killDelayMs(config: ServiceConfig): number {
+  return durationOf(config['kill-delay'], 5000)
+}
+
+function signalCode(signal: NodeJS.Signals | null): number {
+  // Go reports a signalled process's exit code as -1.
+  return signal === null ? 0 : -1
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // The group is already gone.
+  }
+}

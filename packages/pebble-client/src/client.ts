@@ -2,7 +2,8 @@
  * `PebbleClient`: a typed client for the Pebble API over its unix socket (contract §11, §13).
  */
 import * as v from 'valibot'
-import { APIError, ChangeError, ProtocolError, TimeoutError } from './errors.js'
+import { APIError, ChangeError, ConnectionError, ProtocolError, TimeoutError } from './errors.js'
+import { decodeEnvelope, parse, withQuery, type PebbleResponse, type Query } from './response.js'
 import { formatRequestTimeout } from './duration.js'
 import { execCommand, type ExecOptions, type ExecResult } from './exec.js'
 import * as files from './files.js'
@@ -17,8 +18,6 @@ import {
   ChangeSchema,
   CheckChangedSchema,
   CheckInfoSchema,
-  EnvelopeSchema,
-  ErrorResultSchema,
   HealthSchema,
   ServiceInfoSchema,
   SystemInfoSchema,
@@ -56,16 +55,6 @@ export interface WaitOptions {
   /** Poll interval in seconds when the server has no `/wait` (default 0.1). */
   delay?: number
 }
-
-/** The decoded envelope of a successful answer (§1.3). */
-export interface PebbleResponse {
-  type: 'sync' | 'async' | 'error'
-  statusCode: number
-  change?: string
-  result: unknown
-}
-
-type Query = Record<string, string | readonly string[] | undefined>
 
 /**
  * A client for one Pebble daemon.
@@ -124,6 +113,20 @@ export class PebbleClient {
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
     })
     return decodeEnvelope(response, options.allowStatus ?? [])
+  }
+
+  /**
+   * Whether Pebble answers at all, as `ops.Container.can_connect()` (§2): `false` on a
+   * connection or API error, other errors are thrown.
+   */
+  async canConnect(): Promise<boolean> {
+    try {
+      await this.systemInfo()
+      return true
+    } catch (error) {
+      if (error instanceof ConnectionError || error instanceof APIError) return false
+      throw error
+    }
   }
 
   /** `GET /v1/system-info` (§2); a cheap connectivity probe. */
@@ -377,64 +380,4 @@ export class PebbleClient {
       await this.sleep(delayMs)
     }
   }
-}
-
-/** Decodes a JSON envelope, turning error answers into {@link APIError}. */
-export function decodeEnvelope(
-  response: TransportResponse,
-  allowStatus: readonly number[] = [],
-): PebbleResponse {
-  const contentType = String(response.headers['content-type'] ?? '')
-  let json: unknown
-  try {
-    if (!contentType.startsWith('application/json'))
-      throw new Error(`content type ${contentType || 'none'}`)
-    json = JSON.parse(response.body.toString('utf8'))
-  } catch (error) {
-    const reason = (error as Error).message
-    throw new ProtocolError(`HTTP ${response.statusCode}: expected a JSON envelope (${reason})`)
-  }
-  const envelope = v.safeParse(EnvelopeSchema, json)
-  if (!envelope.success)
-    throw new ProtocolError(`invalid response envelope: ${v.summarize(envelope.issues)}`)
-  const { output } = envelope
-  const ok = response.statusCode >= 200 && response.statusCode < 300
-  if (output.type === 'error' || (!ok && !allowStatus.includes(response.statusCode))) {
-    const result = v.safeParse(ErrorResultSchema, output.result)
-    const message = result.success ? result.output.message : `HTTP ${response.statusCode}`
-    throw new APIError(
-      response.statusCode,
-      output.status,
-      message,
-      result.success ? result.output.kind : undefined,
-      json,
-    )
-  }
-  return {
-    type: output.type,
-    statusCode: output['status-code'],
-    ...(output.change === undefined ? {} : { change: output.change }),
-    result: output.result ?? null,
-  }
-}
-
-/** Validates a `result` at the boundary; a mismatch is a {@link ProtocolError}. */
-export function parse<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  value: unknown,
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, value)
-  if (!result.success)
-    throw new ProtocolError(`unexpected result from Pebble: ${v.summarize(result.issues)}`)
-  return result.output
-}
-
-function withQuery(path: string, query: Query | undefined): string {
-  const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value === undefined || value === '') continue
-    for (const item of typeof value === 'string' ? [value] : value) params.append(key, item)
-  }
-  const text = params.toString()
-  return text ? `${path}?${text}` : path
 }

@@ -6,7 +6,8 @@ import * as v from 'valibot'
 import { PathError, ProtocolError } from './errors.js'
 import { boundaryOf, decodeMultipart, encodeMultipart, newBoundary } from './multipart.js'
 import { FileInfoSchema, FileResultSchema, type FileInfo } from './wire.js'
-import { decodeEnvelope, parse, type PebbleClient } from './client.js'
+import type { PebbleClient } from './client.js'
+import { decodeEnvelope, parse } from './response.js'
 
 /** Ownership fields shared by push and makeDir. */
 export interface Ownership {

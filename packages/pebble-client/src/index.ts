@@ -1,11 +1,5 @@
 export { PebbleClient } from './client.js'
-export type {
-  PebbleClientOptions,
-  PebbleResponse,
-  RequestFunction,
-  RequestWrapper,
-  WaitOptions,
-} from './client.js'
+export type { PebbleClientOptions, RequestFunction, RequestWrapper, WaitOptions } from './client.js'
 export {
   APIError,
   ChangeError,
@@ -17,6 +11,7 @@ export {
   TimeoutError,
 } from './errors.js'
 export type { ExecOptions, ExecResult } from './exec.js'
+export type { PebbleResponse } from './response.js'
 export type { ListOptions, MakeDirOptions, Ownership, PushOptions } from './files.js'
 export { LayerParseError, layerToYaml, parseLayerYaml } from './layer.js'
 export type {

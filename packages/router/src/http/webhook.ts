@@ -56,16 +56,13 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
       outcome: WebhookOutcome,
     ) => {
       metrics.webhook(eventLabel(rawEvent), action, outcome)
-      const level =
-        status === 503
-          ? 'error'
-          : outcome === 'unroutable'
-            ? 'error'
-            : status >= 400
-              ? 'warn'
-              : 'info'
       const line = { ...fields, outcome, status, ...(status >= 400 ? { reason: text } : {}) }
-      safeLog(logger, level, outcome === 'accepted' ? 'job_forwarded' : 'webhook', line)
+      safeLog(
+        logger,
+        logLevel(status, outcome),
+        outcome === 'accepted' ? 'job_forwarded' : 'webhook',
+        line,
+      )
       c.header(outcomeHeader, outcome)
       return text === '' ? c.body(null, status) : c.text(text, status)
     }
@@ -176,6 +173,12 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     metrics.queued(decision.flavour)
     return finish(200, '', 'accepted')
   }
+}
+
+// A lost job (unroutable, queue down) needs an operator; a bad request only a glance.
+function logLevel(status: number, outcome: WebhookOutcome): keyof Logger {
+  if (status === 503 || outcome === 'unroutable') return 'error'
+  return status >= 400 ? 'warn' : 'info'
 }
 
 function eventLabel(event: string | undefined): EventLabel {

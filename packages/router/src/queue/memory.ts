@@ -1,4 +1,5 @@
 import type { Clock } from '../ports.js'
+import { serialiseJob } from './kombu-envelope.js'
 import { QueueUnavailableError } from './port.js'
 import type {
   JobQueue,
@@ -93,8 +94,7 @@ export function createMemoryQueue(options: MemoryQueueOptions = {}): MemoryQueue
       const expiresAt = clock() + retentionMs
       if (deliveryId !== undefined) deliveries.set(deliveryId, expiresAt)
       if (jobId !== undefined) jobs.set(jobId, expiresAt)
-      const body = JSON.stringify({ labels: job.labels, status: job.status, url: job.url })
-      stored.push({ id: String(nextId++), flavour, body })
+      stored.push({ id: String(nextId++), flavour, body: serialiseJob(job) })
       return 'queued'
     },
     async checkWritable(call?: QueueCallOptions) {

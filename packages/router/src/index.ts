@@ -56,6 +56,7 @@ export {
 } from './queue/sqlite-queue.js'
 export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
 export type { Sleep } from './queue/sqlite-busy.js'
+export type { SqliteSynchronous } from './queue/sqlite-schema.js'
 export {
   createMongoQueue,
   DEFAULT_MONGO_OPERATION_TIMEOUT_MS,

@@ -19,6 +19,7 @@ import type {
 import { QueueUnavailableError } from './port.js'
 import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
 import { configureConnection, migrateSchema } from './sqlite-schema.js'
+import type { SqliteSynchronous } from './sqlite-schema.js'
 import type { Sleep } from './sqlite-busy.js'
 import { SQLITE_BLOCKING_SLICE_MS, timerSleep, toQueueError, withBusyRetry } from './sqlite-busy.js'
 
@@ -39,6 +40,12 @@ export interface SqliteQueueOptions {
   readonly randomUUID?: () => string
   /** Waits between lock retries. Default: a timer. Tests inject an instant one. */
   readonly sleep?: Sleep
+  /**
+   * SQLite's `synchronous` setting. Default `'FULL'`: `queued` survives power loss, at the cost
+   * of one fsync per publish (a few ms, during which the event loop waits). `'NORMAL'` is several
+   * times faster but can lose the last publishes on power loss (never on a process crash).
+   */
+  readonly synchronous?: SqliteSynchronous
 }
 
 /** GitHub lets deliveries from the past 3 days be redelivered. */
@@ -122,7 +129,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
       })
     }
     try {
-      configureConnection(db)
+      configureConnection(db, options.synchronous ?? 'FULL')
       migrateSchema(db)
       connection = { db, statements: prepareStatements(db) }
       return connection

@@ -40,14 +40,18 @@ const DEDUP_TABLES = [
   'CREATE INDEX IF NOT EXISTS ix_webhook_router_dedup_created_at ON webhook_router_dedup (created_at)',
 ]
 
+/** `FULL` survives power loss; `NORMAL` survives process crashes only (WAL mode). */
+export type SqliteSynchronous = 'FULL' | 'NORMAL'
+
 /**
  * Sets the connection pragmas every adapter connection needs. WAL lets kombu consumers read
- * while we write; `synchronous=FULL` makes a committed publish survive power loss, which is
- * what `queued` promises (NORMAL could roll back the last commits in WAL mode).
+ * while we write. `synchronous=FULL` makes a committed publish survive power loss, which is
+ * what `queued` promises; NORMAL skips the fsync per commit, so the last commits can be lost on
+ * power loss (never on a process crash).
  */
-export function configureConnection(db: Database): void {
+export function configureConnection(db: Database, synchronous: SqliteSynchronous): void {
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
+  db.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`)
   db.pragma('foreign_keys = ON')
 }
 

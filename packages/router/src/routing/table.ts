@@ -12,8 +12,6 @@ export interface RoutingTable {
   readonly selfHostedLabels: readonly string[]
   /** label → bitset of flavour indexes (bit i of word i >>> 5). */
   readonly flavoursByLabel: ReadonlyMap<string, Uint32Array>
-  /** Each flavour's labels, for explaining near misses. */
-  readonly labelsByFlavour: readonly (readonly string[])[]
 }
 
 /** A job that has a flavour: by `match` (a flavour has all its labels) or by `default` (no labels). */
@@ -78,7 +76,6 @@ export function createRoutingTable(
     defaultFlavour: config.defaultFlavour,
     selfHostedLabels: config.selfHostedLabels.map((label) => label.toLowerCase()),
     flavoursByLabel,
-    labelsByFlavour: config.flavours.map((flavour) => flavour.labels.map((l) => l.toLowerCase())),
   }
 }
 
@@ -143,16 +140,28 @@ function closestFlavour(
   table: RoutingTable,
   labels: readonly string[],
 ): ClosestFlavour | undefined {
-  let best: ClosestFlavour | undefined
-  table.labelsByFlavour.forEach((flavourLabels, index) => {
-    const has = new Set(flavourLabels)
-    const missingLabels = labels.filter((label) => !has.has(label))
-    const improves = best === undefined || missingLabels.length < best.missingLabels.length
-    if (missingLabels.length < labels.length && improves) {
-      best = { flavour: table.flavours[index] as string, missingLabels }
-    }
+  // Count, per flavour, how many of the labels it has, walking only the set bits.
+  const hits = new Uint32Array(table.flavours.length)
+  for (const label of labels) {
+    const bits = table.flavoursByLabel.get(label)
+    bits?.forEach((word, wordIndex) => {
+      for (let rest = word; rest !== 0; rest &= rest - 1) {
+        const index = wordIndex * 32 + (31 - Math.clz32(rest & -rest))
+        hits[index] = (hits[index] ?? 0) + 1
+      }
+    })
+  }
+  let best = -1
+  hits.forEach((count, index) => {
+    if (count > 0 && (best === -1 || count > (hits[best] ?? 0))) best = index
   })
-  return best
+  if (best === -1) return undefined
+  const word = best >>> 5
+  const bit = 1 << (best & 31)
+  const missingLabels = labels.filter(
+    (label) => ((table.flavoursByLabel.get(label)?.[word] ?? 0) & bit) === 0,
+  )
+  return { flavour: table.flavours[best] as string, missingLabels }
 }
 
 const shownLabels = 10

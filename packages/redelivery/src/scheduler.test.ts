@@ -144,6 +144,42 @@ describe('createRedeliveryScheduler', () => {
     await scheduler.stop()
   })
 
+  it('waits for the rate-limit reset when it is later than the next interval', async () => {
+    const clock = manualTimers()
+    const { lines, logger } = collectingLogger()
+    const scheduler = createRedeliveryScheduler({
+      run: async () => {
+        throw new RedeliveryError('rate-limited', 'slow down', { resetAt: new Date(50_000) })
+      },
+      intervalMs: 1000,
+      timers: clock.timers,
+      logger,
+      now: () => 10_000,
+    })
+    scheduler.start()
+    await flush()
+    expect([...clock.pending.values()].map((t) => t.ms)).toEqual([40_000])
+    expect(lines[0]).toContain('"retry_not_before":"1970-01-01T00:00:50.000Z"')
+    await scheduler.stop()
+  })
+
+  it('never waits more than an hour for a rate-limit reset', async () => {
+    const clock = manualTimers()
+    const scheduler = createRedeliveryScheduler({
+      run: async () => {
+        throw new RedeliveryError('rate-limited', 'slow down', { resetAt: new Date(9e12) })
+      },
+      intervalMs: 1000,
+      timers: clock.timers,
+      logger: collectingLogger().logger,
+      now: () => 0,
+    })
+    scheduler.start()
+    await flush()
+    expect([...clock.pending.values()].map((t) => t.ms)).toEqual([3_600_000])
+    await scheduler.stop()
+  })
+
   it('counts an unexpected exception as "unexpected"', async () => {
     const failures: string[] = []
     const scheduler = createRedeliveryScheduler({

@@ -43,7 +43,8 @@ export interface RedeliveryScheduler {
 /**
  * Runs redelivery scans periodically, in the background. Scans never overlap: the next one is
  * scheduled `intervalMs` after the previous one settles. A failing scan is logged, counted and
- * simply retried at the next interval; nothing here throws into the caller.
+ * simply retried at the next interval, or after GitHub's rate-limit reset when that is later
+ * (at most an hour away); nothing here throws into the caller.
  *
  * @example
  * ```ts
@@ -68,12 +69,21 @@ export function createRedeliveryScheduler(
   let started = false
   let stopped = false
 
+  // Set by a rate-limited scan: asking again before GitHub's reset would only fail again.
+  let notBefore = 0
+  // A reset further away than this is not trusted (clock skew, a bogus header).
+  const maxBackoffMs = Math.max(options.intervalMs, 3600_000)
+
   function schedule(): void {
     if (stopped) return
-    timer = timers.setTimeout(() => {
-      timer = undefined
-      void runOnce().then(schedule)
-    }, options.intervalMs)
+    const untilReset = Math.min(notBefore - now(), maxBackoffMs)
+    timer = timers.setTimeout(
+      () => {
+        timer = undefined
+        void runOnce().then(schedule)
+      },
+      Math.max(options.intervalMs, untilReset),
+    )
   }
 
   async function scan(signal: AbortSignal): Promise<void> {
@@ -93,9 +103,12 @@ export function createRedeliveryScheduler(
       if (signal.aborted) return
       const kind = error instanceof RedeliveryError ? error.kind : 'unexpected'
       metrics?.scanFailed(kind)
+      const resetAt = error instanceof RedeliveryError ? error.resetAt : undefined
+      if (resetAt !== undefined) notBefore = resetAt.getTime()
       logger.error('redelivery scan failed; retrying at the next interval', {
         kind,
         error: error instanceof Error ? error.message : String(error),
+        ...(resetAt === undefined ? {} : { retry_not_before: resetAt.toISOString() }),
       })
     }
   }

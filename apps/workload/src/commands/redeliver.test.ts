@@ -85,7 +85,7 @@ describe('webhook-router redeliver', () => {
     [['--github-path', 'octo-org', '--webhook-id', '1'], 'missing --since'],
     [
       ['--since', 'soon', '--github-path', 'octo-org', '--webhook-id', '1'],
-      '--since must be a whole number',
+      '--since must be whole seconds',
     ],
     [['--since', '-5', '--github-path', 'octo-org', '--webhook-id', '1'], '--since'],
     [['--since', '5', '--github-path', 'a/b/c', '--webhook-id', '1'], 'Invalid GitHub path'],
@@ -155,6 +155,38 @@ describe('webhook-router redeliver', () => {
     expect(code).toBe(2)
     expect(stdout.at(-1)).toBe('{"redelivered": 1}')
     expect(stderr.at(-1)).toContain('GitHub refused to redeliver 1 deliveries')
+  })
+
+  it('accepts a window with a unit', async () => {
+    const { code, stderr } = await redeliver([
+      '--since',
+      '2h',
+      '--github-path',
+      'octo-org',
+      '--webhook-id',
+      '1234',
+      '--dry-run',
+    ])
+    expect(code).toBe(0)
+    expect(stderr[0]).toContain('since 2026-11-28T06:00:00.000Z')
+  })
+
+  it('exits 2 saying it was interrupted when stopped mid-scan', async () => {
+    const stop = new AbortController()
+    stop.abort('SIGTERM')
+    const stderr: string[] = []
+    const code = await createRedeliverCommand({ now: () => NOW }).run({
+      argv: args('octo-org'),
+      env: { GITHUB_TOKEN: 'test-token', GITHUB_API_URL: github.url },
+      stdout: () => {},
+      stderr: (line) => stderr.push(line),
+      stopSignal: stop.signal,
+    })
+    expect(code).toBe(2)
+    expect(stderr.at(-1)).toBe(
+      'webhook-router redeliver: interrupted; deliveries listed above were redelivered',
+    )
+    expect(github.attempts).toEqual([])
   })
 
   it('prints its help with exit 0', async () => {

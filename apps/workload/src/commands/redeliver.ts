@@ -27,7 +27,8 @@ is redelivered at most once per run. The router deduplicates by X-GitHub-Deliver
 this twice never queues a job twice.
 
 Options:
-  --since <seconds>     look-back window; a delivery exactly that old is included
+  --since <seconds>     look-back window, in seconds or with a unit (90m, 6h, 3d); a
+                        delivery exactly that old is included
   --github-path <path>  org (organisation webhook) or org/repo (repository webhook)
   --webhook-id <id>     the hook id (the X-GitHub-Hook-ID header of its webhooks)
   --dry-run             list what would be redelivered; send nothing
@@ -123,18 +124,12 @@ async function redeliver(io: CommandIo, deps: RedeliverDeps): Promise<number> {
       usageMessage('redeliver', `missing ${missing.map((name) => `--${name}`).join(', ')}`),
     )
   }
-  const sinceText = (values.since ?? '').trim()
-  if (!/^\d{1,10}$/.test(sinceText)) {
-    throw new UsageError(
-      usageMessage('redeliver', `--since must be a whole number of seconds, got '${values.since}'`),
-    )
-  }
+  const sinceSeconds = parseSince(values.since ?? '')
   const hook = parseHookAddress(values['github-path'] ?? '', values['webhook-id'] ?? '')
   const auth = parseGitHubAuthEnv(io.env)
   const baseUrl = parseGitHubApiUrl(io.env)
   const dryRun = values['dry-run'] ?? false
   const now = deps.now ?? Date.now
-  const sinceSeconds = Number(sinceText)
 
   io.stderr(
     `${dryRun ? 'dry run: ' : ''}scanning deliveries of ${describeHook(hook)} since ` +
@@ -165,6 +160,22 @@ async function redeliver(io: CommandIo, deps: RedeliverDeps): Promise<number> {
     return EXIT_GITHUB
   }
   return EXIT.ok
+}
+
+const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }
+
+/** Whole seconds, as the charm passes them, or with a unit for people: `90m`, `6h`, `3d`. */
+function parseSince(text: string): number {
+  const match = /^(\d{1,10})([smhd]?)$/.exec(text.trim())
+  if (match === null) {
+    throw new UsageError(
+      usageMessage(
+        'redeliver',
+        `--since must be whole seconds, or a number with s, m, h or d, got '${text}'`,
+      ),
+    )
+  }
+  return Number(match[1]) * (UNIT_SECONDS[match[2] ?? ''] ?? 1)
 }
 
 function describeProgress(event: RedeliveryProgress): string | undefined {

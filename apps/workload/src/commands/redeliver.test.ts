@@ -76,7 +76,7 @@ describe('webhook-router redeliver', () => {
     expect(stdout).toEqual(['{"redelivered": 0, "would_redeliver": 2}'])
     expect(stderr.filter((line) => line.startsWith('would redeliver delivery'))).toHaveLength(2)
     expect(stderr.at(-1)).toBe(
-      'scanned 3 deliveries in the window (1 pages): 2 would redeliver, 1 skipped (1 succeeded)',
+      'scanned 3 deliveries in the window (1 page): 2 would redeliver, 1 skipped (1 succeeded)',
     )
     expect(github.attempts).toEqual([])
   })
@@ -154,7 +154,7 @@ describe('webhook-router redeliver', () => {
     const { code, stdout, stderr } = await redeliver(args('octo-org'))
     expect(code).toBe(2)
     expect(stdout.at(-1)).toBe('{"redelivered": 1}')
-    expect(stderr.at(-1)).toContain('GitHub refused to redeliver 1 deliveries')
+    expect(stderr.at(-1)).toContain('GitHub refused to redeliver 1 delivery (listed above)')
   })
 
   it('accepts a window with a unit', async () => {

@@ -155,7 +155,7 @@ async function redeliver(io: CommandIo, deps: RedeliverDeps): Promise<number> {
   io.stdout(`{"redelivered": ${report.redelivered.length}}`)
   if (report.failed.length > 0) {
     io.stderr(
-      `webhook-router redeliver: GitHub refused to redeliver ${report.failed.length} deliveries (listed above)`,
+      `webhook-router redeliver: GitHub refused to redeliver ${plural(report.failed.length, 'delivery', 'deliveries')} (listed above)`,
     )
     return EXIT_GITHUB
   }
@@ -201,10 +201,14 @@ function summarise(report: RedeliveryReport): string {
   const detail = [...reasons].map(([reason, count]) => `${count} ${reason}`).join(', ')
   const verb = report.dryRun ? 'would redeliver' : 'redelivered'
   return (
-    `scanned ${report.scanned} deliveries in the window (${report.pages} pages): ` +
+    `scanned ${plural(report.scanned, 'delivery', 'deliveries')} in the window (${plural(report.pages, 'page', 'pages')}): ` +
     `${report.redelivered.length} ${verb}, ${report.skipped.length} skipped${detail ? ` (${detail})` : ''}` +
     (report.failed.length > 0 ? `, ${report.failed.length} refused` : '')
   )
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`
 }
 
 /** One line, with the router's secrets and the GitHub credentials masked. */

@@ -93,7 +93,7 @@ export function githubAuthProblem(auth: Readonly<Record<string, string>>): strin
 }
 
 /** A Pebble layer, as the charm writes it (a subset of the layer schema). */
-export interface WorkloadLayer {
+export type WorkloadLayer = {
   readonly summary: string
   readonly description: string
   readonly services: Record<string, WorkloadService>
@@ -101,7 +101,7 @@ export interface WorkloadLayer {
 }
 
 /** The service entry of {@link WorkloadLayer}. */
-export interface WorkloadService {
+export type WorkloadService = {
   readonly override: 'replace'
   readonly summary: string
   readonly command: string
@@ -110,7 +110,7 @@ export interface WorkloadService {
 }
 
 /** The check entry of {@link WorkloadLayer}. */
-export interface WorkloadCheck {
+export type WorkloadCheck = {
   readonly override: 'replace'
   readonly level: 'ready'
   readonly period: string

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Packs the charm: the bundled charm code, a Node.js runtime, `dispatch` and the metadata Juju
+// reads, zipped into `github-runner-webhook-router.charm`. Run after `tsc -b` (the workspace
+// packages the charm imports resolve to their built `dist`).
+//
+//   node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast]
+//
+// --out          where to write (default: apps/charm/build); the .charm goes into it
+// --node         the Node.js binary to ship (default: the one running this script)
+// --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
+// --fast         store the Node binary uncompressed (quicker; a bigger file)
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { build } from 'esbuild'
+import { parse, stringify } from 'yaml'
+import yazl from 'yazl'
+
+const charmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(charmRoot, 'build') },
+    node: { type: 'string', default: process.execPath },
+    'layout-only': { type: 'boolean', default: false },
+    fast: { type: 'boolean', default: false },
+  },
+  strict: true,
+})
+
+const DISPATCH = `#!/bin/sh
+# Juju runs this for every hook and action; JUJU_DISPATCH_PATH names which. The charm brings its
+# own Node.js, so the charm container needs none.
+case "$0" in */*) here="\${0%/*}" ;; *) here=. ;; esac
+JUJU_DISPATCH_PATH="\${JUJU_DISPATCH_PATH:-$0}" exec "$here/bin/node" "$here/dist/charm.mjs"
+`
+
+/** Splits charmcraft.yaml into the files a packed charm carries (charmcraft does the same). */
+function metadataFiles(charmcraft, nodeVersion) {
+  const { config, actions, parts: _parts, base, platforms, type: _type, ...rest } = charmcraft
+  const metadata = { ...rest }
+  const [baseName, channel] = String(base ?? 'ubuntu@24.04').split('@')
+  const manifest = {
+    'charmcraft-version': 'webhook-router-pack',
+    'charmcraft-started-at': new Date().toISOString(),
+    bases: [{ name: baseName, channel, architectures: Object.keys(platforms ?? { amd64: null }) }],
+    analysis: {
+      attributes: [
+        { name: 'language', result: 'javascript' },
+        { name: 'node', result: nodeVersion },
+      ],
+    },
+  }
+  return {
+    'metadata.yaml': stringify(metadata),
+    'config.yaml': stringify(config ?? { options: {} }),
+    'actions.yaml': stringify(actions ?? {}),
+    'manifest.yaml': stringify(manifest),
+  }
+}
+
+async function bundle(outfile) {
+  await build({
+    entryPoints: [join(charmRoot, 'src/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    // ws loads these native speed-ups optionally and copes without them.
+    external: ['bufferutil', 'utf-8-validate'],
+    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  })
+}
+
+const started = Date.now()
+const out = resolve(values.out)
+const tree = values['layout-only'] ? out : join(out, 'charm')
+rmSync(join(tree, 'dist'), { recursive: true, force: true })
+mkdirSync(join(tree, 'dist'), { recursive: true })
+mkdirSync(join(tree, 'bin'), { recursive: true })
+await bundle(join(tree, 'dist/charm.mjs'))
+const charmcraft = parse(readFileSync(join(charmRoot, 'charmcraft.yaml'), 'utf8'))
+const nodeVersion = process.version
+for (const [name, text] of Object.entries(metadataFiles(charmcraft, nodeVersion))) {
+  writeFileSync(join(tree, name), text)
+}
+writeFileSync(join(tree, 'dispatch'), DISPATCH, { mode: 0o755 })
+chmodSync(join(tree, 'dispatch'), 0o755)
+if (resolve(values.node) !== resolve(join(tree, 'bin/node')))
+  copyFileSync(values.node, join(tree, 'bin/node'))
+chmodSync(join(tree, 'bin/node'), 0o755)
+
+if (values['layout-only']) {
+  console.log(`charm tree in ${tree} (${Date.now() - started} ms)`)
+} else {
+  const file = join(out, `${charmcraft.name}.charm`)
+  const zip = new yazl.ZipFile()
+  const entries = [
+    'metadata.yaml',
+    'config.yaml',
+    'actions.yaml',
+    'manifest.yaml',
+    'dispatch',
+    'dist/charm.mjs',
+    'bin/node',
+  ]
+  for (const entry of entries) {
+    const mode = entry === 'dispatch' || entry === 'bin/node' ? 0o100755 : 0o100644
+    const compress = !(values.fast && entry === 'bin/node')
+    zip.addFile(join(tree, entry), entry, { mode, compress })
+  }
+  await new Promise((resolveDone, reject) => {
+    zip.outputStream.pipe(createWriteStream(file)).on('close', resolveDone).on('error', reject)
+    zip.end()
+  })
+  const size = (statSync(file).size / 1024 / 1024).toFixed(1)
+  console.log(`packed ${file} (${size} MiB, ${Date.now() - started} ms)`)
+}

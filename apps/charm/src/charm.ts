@@ -1,0 +1,146 @@
+import { join } from 'node:path'
+import { FileStore, charmMachine } from '@webhook-router/charm-machine'
+import type {
+  CharmDefinition,
+  CharmRuntime,
+  RelationData,
+} from '@webhook-router/charm-machine/juju'
+import { PebbleClient } from '@webhook-router/pebble-client'
+import { parseCharmConfig } from './config.js'
+import {
+  redeliverFailedWebhooks,
+  rotateSecretKey,
+  showHistory,
+  type ActionDeps,
+  type ActionOutcome,
+} from './actions.js'
+import { createRouterEffects } from './effects.js'
+import { readHistory } from './history.js'
+import { INGRESS_ENDPOINT } from './ingress.js'
+import { WORKLOAD_CONTAINER } from './integrations.js'
+import { createJujuAction, createJujuModel } from './juju-model.js'
+import type { CharmModel } from './model.js'
+import { MONGODB_ENDPOINT, mongodbConnection, mongodbUserSecretUri } from './mongodb.js'
+import { pebbleWorkload } from './pebble-workload.js'
+import { publishRelationData } from './publish.js'
+import { SECRET_KEY_FIELD, SECRET_STORAGE_ENDPOINT } from './secret-storage.js'
+
+/** Options of {@link createRouterCharm}; the defaults are what Juju provides. */
+export interface RouterCharmOptions {
+  /** Where the workload containers' Pebble sockets are (default `/charm/containers`). */
+  readonly containersDir?: string
+  /** Randomness for the secret key (default `crypto.randomBytes`). */
+  readonly random?: (size: number) => Buffer
+}
+
+/**
+ * The github-runner-webhook-router charm as a charm-machine definition: its container, its
+ * integrations (mongodb required, the secret-storage peer, ingress optional), the Pebble
+ * client, the relation data it publishes before every event, and its effects and actions.
+ *
+ * @example
+ * ```ts
+ * import { runHook } from '@webhook-router/charm-machine/juju'
+ * process.exitCode = (await runHook(createRouterCharm())).exitCode
+ * ```
+ */
+export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefinition {
+  const containersDir = options.containersDir ?? '/charm/containers'
+  const models = new WeakMap<CharmRuntime, CharmModel>()
+  const modelOf = (runtime: CharmRuntime): CharmModel => {
+    let model = models.get(runtime)
+    if (model === undefined) {
+      model = createJujuModel(runtime.tools, runtime.context)
+      models.set(runtime, model)
+    }
+    return model
+  }
+
+  return {
+    containers: [WORKLOAD_CONTAINER],
+    integrations: {
+      [MONGODB_ENDPOINT]: {
+        kind: 'database',
+        required: true,
+        isReady: (relation, runtime) => databaseReady(relation, runtime),
+      },
+      [SECRET_STORAGE_ENDPOINT]: {
+        kind: 'secret-storage',
+        required: true,
+        secretKeys: [SECRET_KEY_FIELD],
+      },
+      [INGRESS_ENDPOINT]: { kind: 'ingress', required: false },
+    },
+    connectWorkload: (container) =>
+      pebbleWorkload(
+        new PebbleClient({ socketPath: join(containersDir, container, 'pebble.socket') }),
+      ),
+    async beforeDispatch(runtime) {
+      // update-status runs every five minutes: only the ingress address is re-published then.
+      const scope = runtime.context.name === 'update-status' ? 'ingress' : 'all'
+      await publishRelationData(modelOf(runtime), scope)
+    },
+    effects(runtime) {
+      const model = modelOf(runtime)
+      const pebble = runtime.workload(WORKLOAD_CONTAINER)
+      const proxy = runtime.context.proxy
+      const effects = createRouterEffects({
+        model,
+        pebble,
+        proxy: {
+          ...(proxy.http && { http: proxy.http }),
+          ...(proxy.https && { https: proxy.https }),
+          ...(proxy.no && { noProxy: proxy.no }),
+        },
+        ...(options.random !== undefined && { random: options.random }),
+      })
+      return {
+        ...effects,
+        async runAction(input): Promise<ActionOutcome> {
+          const deps: ActionDeps = {
+            model,
+            pebble,
+            action: createJujuAction(runtime.tools, input.name, input.params),
+            ...(options.random !== undefined && { random: options.random }),
+            history: (limit) =>
+              readHistory(
+                charmMachine,
+                new FileStore({ directory: join(runtime.context.charmDir, '.charm-machine') }),
+                limit,
+              ),
+          }
+          switch (input.name) {
+            case 'rotate-secret-key':
+              return rotateSecretKey(deps)
+            case 'redeliver-failed-webhooks': {
+              const parsed = parseCharmConfig(await model.config())
+              return redeliverFailedWebhooks(
+                deps,
+                parsed.ok ? parsed.config.githubApiUrl : undefined,
+              )
+            }
+            case 'show-history':
+              return showHistory(deps)
+            default:
+              return { failed: `unknown action "${input.name}"` }
+          }
+        },
+      }
+    },
+  }
+}
+
+/** The database is ready when the provider's data yields a usable connect string. */
+async function databaseReady(relation: RelationData, runtime: CharmRuntime): Promise<boolean> {
+  const secretUri = mongodbUserSecretUri(relation.app)
+  let secret: Record<string, string> | undefined
+  if (secretUri !== undefined) {
+    try {
+      secret = await runtime.tools.secretGet({ id: secretUri, refresh: true })
+    } catch {
+      // Not granted yet, or gone: the provider has not finished.
+      return false
+    }
+  }
+  return mongodbConnection(relation.app, secret, runtime.context.appName).ok
+}

@@ -1,0 +1,94 @@
+import type { DispatchContext, HookTools } from '@webhook-router/charm-machine/juju'
+import type { ActionContext, CharmModel, DatabagOwner } from './model.js'
+import { SecretAccessError } from './model.js'
+
+/**
+ * A {@link CharmModel} over charm-machine's hook tools. Reads that cannot change within one hook
+ * (leadership, config, relation ids, remote app names) are cached for the dispatch.
+ */
+export function createJujuModel(tools: HookTools, context: DispatchContext): CharmModel {
+  const cache = new Map<string, Promise<unknown>>()
+  const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
+    let value = cache.get(key) as Promise<T> | undefined
+    if (value === undefined) {
+      value = load()
+      cache.set(key, value)
+    }
+    return value
+  }
+  const ref = (endpoint: string, id: number): string => `${endpoint}:${id}`
+  const broken = (endpoint: string, id: number): boolean =>
+    context.name.endsWith('-relation-broken') && context.relation?.ref === ref(endpoint, id)
+
+  const model: CharmModel = {
+    appName: context.appName,
+    unitName: context.unitName,
+    modelName: context.modelName,
+    modelUuid: context.modelUuid,
+    isLeader: () => once('leader', () => tools.isLeader()),
+    config: () => once('config', () => tools.configGet()),
+    relationIds: (endpoint) =>
+      once(`ids:${endpoint}`, async () =>
+        (await tools.relationIds(endpoint))
+          .map((item) => Number(item.slice(item.lastIndexOf(':') + 1)))
+          // As in ops, a relation being broken in this hook is already gone.
+          .filter((id) => !broken(endpoint, id)),
+      ),
+    remoteApp: (endpoint, id) =>
+      once(`remote:${endpoint}:${id}`, async () => {
+        if (context.relation?.ref === ref(endpoint, id) && context.relation.remoteApp) {
+          return context.relation.remoteApp
+        }
+        return tools.relationRemoteApp(ref(endpoint, id)).catch(() => undefined)
+      }),
+    async readBag(endpoint, id, bag: DatabagOwner) {
+      if (bag === 'local-unit') return tools.relationGet(ref(endpoint, id), context.unitName)
+      if (bag === 'local-app') {
+        return tools.relationGet(ref(endpoint, id), context.appName, { app: true })
+      }
+      const remote = await model.remoteApp(endpoint, id)
+      if (remote === undefined) return {}
+      return tools.relationGet(ref(endpoint, id), remote, { app: true }).catch(() => ({}))
+    },
+    async writeBag(endpoint, id, bag, changes) {
+      if (Object.keys(changes).length === 0) return
+      await tools.relationSet(ref(endpoint, id), changes, { app: bag === 'app' })
+    },
+    async secretGet(id, options = {}) {
+      try {
+        return await tools.secretGet({
+          id,
+          ...(options.label !== undefined && { label: options.label }),
+          ...(options.refresh === true && { refresh: true }),
+        })
+      } catch (error) {
+        throw new SecretAccessError(id, (error as Error).message)
+      }
+    },
+    // charm-machine's hook tools have no network-get; the ingress `ip` is then left out and
+    // the provider uses the unit's host name.
+    bindAddress: async () => undefined,
+    async openPort(port) {
+      await tools.openPort(`${port}/tcp`)
+    },
+    async log(level, message) {
+      await tools.jujuLog(level, message).catch(() => undefined)
+    },
+  }
+  return model
+}
+
+/** The action half over the hook tools (`action-set`, `action-fail`, `action-log`). */
+export function createJujuAction(
+  tools: HookTools,
+  name: string,
+  params: Record<string, unknown>,
+): ActionContext {
+  return {
+    name,
+    params,
+    setResults: (results) => tools.actionSet(results),
+    fail: (message) => tools.actionFail(message),
+    log: (message) => tools.actionLog(message),
+  }
+}

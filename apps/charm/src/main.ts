@@ -1,0 +1,9 @@
+// The charm's entry point, bundled into dist/charm.mjs and exec'd by `dispatch` for every hook
+// and action. Juju's environment says which; charm-machine's runtime does the rest.
+import { runHook } from '@webhook-router/charm-machine/juju'
+import { createRouterCharm } from './charm.js'
+
+// Tests point the charm at a Pebble double's socket; in Juju the default path is right.
+const containersDir = process.env['WEBHOOK_ROUTER_CONTAINERS_DIR']
+const outcome = await runHook(createRouterCharm(containersDir ? { containersDir } : {}))
+process.exitCode = outcome.exitCode

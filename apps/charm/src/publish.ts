@@ -1,0 +1,111 @@
+import {
+  INGRESS_ENDPOINT,
+  databagChanges,
+  ingressAppData,
+  ingressUnitData,
+  unitFqdn,
+} from './ingress.js'
+import type { CharmModel } from './model.js'
+import { MONGODB_ENDPOINT, mongodbRequest } from './mongodb.js'
+import {
+  GRAFANA_DASHBOARD_ENDPOINT,
+  METRICS_ENDPOINT,
+  grafanaDashboardAppData,
+  metricsEndpointAppData,
+  metricsEndpointUnitData,
+  type JujuTopology,
+} from './observability.js'
+import { APP_PORT } from './workload-layer.js'
+
+/** The charm's name in metadata, which COS shows beside dashboards and alerts. */
+export const CHARM_NAME = 'github-runner-webhook-router'
+
+/**
+ * Which relation data to publish: `ingress` only (every dispatch, as the reference does to
+ * heal a stale address after a pod restart) or `all` (every dispatch but update-status).
+ */
+export type PublishScope = 'ingress' | 'all'
+
+/**
+ * Publishes what this unit owes its relations, writing only what differs from the databags:
+ * the database request (leader), ingress v2 app (leader) and unit data, the scrape job and
+ * alert rules (leader) with this unit's address, and the Grafana dashboard (leader).
+ */
+export async function publishRelationData(model: CharmModel, scope: PublishScope): Promise<void> {
+  const leader = await model.isLeader()
+  const sync = async (
+    endpoint: string,
+    relationId: number,
+    bag: 'app' | 'unit',
+    desired: Record<string, string>,
+    removeStale: boolean,
+  ): Promise<void> => {
+    const current = await model.readBag(
+      endpoint,
+      relationId,
+      bag === 'app' ? 'local-app' : 'local-unit',
+    )
+    const changes = databagChanges(current, desired)
+    if (!removeStale)
+      for (const key of Object.keys(changes)) if (changes[key] === '') delete changes[key]
+    await model.writeBag(endpoint, relationId, bag, changes)
+  }
+
+  for (const relationId of await model.relationIds(INGRESS_ENDPOINT)) {
+    const address = await model.bindAddress(INGRESS_ENDPOINT, relationId)
+    await sync(
+      INGRESS_ENDPOINT,
+      relationId,
+      'unit',
+      ingressUnitData(unitFqdn(model.unitName, model.modelName), address),
+      true,
+    )
+    if (leader) {
+      const request = {
+        model: model.modelName,
+        app: model.appName,
+        port: APP_PORT,
+        stripPrefix: true,
+      }
+      await sync(INGRESS_ENDPOINT, relationId, 'app', ingressAppData(request), true)
+    }
+  }
+  if (scope === 'ingress') return
+
+  const topology: JujuTopology = {
+    model: model.modelName,
+    modelUuid: model.modelUuid,
+    application: model.appName,
+    unit: model.unitName,
+    charmName: CHARM_NAME,
+  }
+  if (leader) {
+    for (const relationId of await model.relationIds(MONGODB_ENDPOINT)) {
+      // Keep whatever else the data_interfaces library may have written to the bag.
+      await sync(MONGODB_ENDPOINT, relationId, 'app', mongodbRequest(model.appName), false)
+    }
+    for (const relationId of await model.relationIds(GRAFANA_DASHBOARD_ENDPOINT)) {
+      await sync(
+        GRAFANA_DASHBOARD_ENDPOINT,
+        relationId,
+        'app',
+        grafanaDashboardAppData(topology),
+        false,
+      )
+    }
+  }
+  for (const relationId of await model.relationIds(METRICS_ENDPOINT)) {
+    const address =
+      (await model.bindAddress(METRICS_ENDPOINT, relationId)) ??
+      unitFqdn(model.unitName, model.modelName)
+    await sync(
+      METRICS_ENDPOINT,
+      relationId,
+      'unit',
+      metricsEndpointUnitData(address, model.unitName),
+      false,
+    )
+    if (leader)
+      await sync(METRICS_ENDPOINT, relationId, 'app', metricsEndpointAppData(topology), false)
+  }
+}

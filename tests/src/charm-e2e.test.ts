@@ -1,0 +1,394 @@
+/**
+ * End to end: the *packed* charm's `dispatch`, unpacked and run with a PATH that has no node,
+ * under a fake Juju (hook tools over a state file), against a Pebble double that runs the real
+ * `webhook-router`. Without MONGODB_URI the provider points at a closed port, so the test proves
+ * the migration-failure path; with MONGODB_URI it goes on to active, /health, a signed webhook
+ * and a kombu consumer reading the job from MongoDB.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { createHmac } from 'node:crypto'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { PebbleClient } from '@webhook-router/pebble-client'
+import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
+import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
+
+const run = promisify(execFile)
+const REPO = resolve(import.meta.dirname, '../..')
+const MONGODB_URI = process.env['MONGODB_URI']
+const APP = 'github-runner-webhook-router'
+const SECRET = 'e2e-webhook-secret'
+const PORT = 8000
+
+if (!MONGODB_URI) {
+  console.warn('charm-e2e: MONGODB_URI is not set; the MongoDB and kombu steps are skipped')
+}
+
+/** The connect string the provider hands out: the real server, or a port nothing listens on. */
+function providerUri(): string {
+  if (MONGODB_URI) {
+    const url = new URL(MONGODB_URI)
+    url.pathname = `/${APP}`
+    return url.toString()
+  }
+  return `mongodb://relation-2:Pw0rd@127.0.0.1:9/${APP}?authSource=admin&serverSelectionTimeoutMS=1500`
+}
+
+let work: string
+let juju: FakeJuju
+let pebble: PebbleDouble | undefined
+let github: GitHubDouble
+let containersDir: string
+
+function relation(
+  partial: Partial<FakeRelation> & Pick<FakeRelation, 'id' | 'endpoint' | 'remoteApp'>,
+): FakeRelation {
+  return { remoteUnits: {}, remoteAppData: {}, localApp: {}, localUnit: {}, ...partial }
+}
+
+interface PlanView {
+  services: Record<
+    string,
+    { command?: string; startup?: string; environment: Record<string, string> }
+  >
+  checks: Record<string, { http?: { url?: string } }>
+}
+
+async function plan(): Promise<PlanView> {
+  const socketPath = join(containersDir, 'app', 'pebble.socket')
+  return (await new PebbleClient({ socketPath }).getPlan()) as unknown as PlanView
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
+  await run('npx', ['tsc', '-b', 'apps/charm', 'apps/workload'], { cwd: REPO })
+  const packDir = join(work, 'pack')
+  await run(process.execPath, ['apps/charm/scripts/pack.mjs', '--fast', '--out', packDir], {
+    cwd: REPO,
+  })
+  const charmDir = join(work, 'charm')
+  mkdirSync(charmDir)
+  await run('unzip', ['-q', join(packDir, `${APP}.charm`), '-d', charmDir])
+
+  // The rock puts `webhook-router` on PATH; here a shim runs the built workload.
+  const shims = join(work, 'shims')
+  mkdirSync(shims)
+  writeFileSync(
+    join(shims, 'webhook-router'),
+    `#!/bin/sh\nexec '${process.execPath}' '${join(REPO, 'apps/workload/dist/cli.js')}' "$@"\n`,
+  )
+  chmodSync(join(shims, 'webhook-router'), 0o755)
+  containersDir = join(work, 'containers')
+  mkdirSync(join(containersDir, 'app'), { recursive: true })
+
+  github = await startGitHubDouble()
+  juju = new FakeJuju(join(work, 'juju'), charmDir, initialState(), {
+    WEBHOOK_ROUTER_CONTAINERS_DIR: containersDir,
+  })
+  process.env['E2E_SHIMS'] = shims
+}, 120_000)
+
+afterAll(async () => {
+  await pebble?.close()
+  await github?.close()
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe('the packed charm under a fake Juju', () => {
+  it('runs dispatch from the unpacked archive although PATH has no node', async () => {
+    const env = juju.env('install')
+    expect(spawnSync('/bin/sh', ['-c', 'command -v node'], { env }).status).not.toBe(0)
+    const result = await juju.dispatch('install')
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({
+      status: 'waiting',
+      message: 'Waiting for pebble ready',
+    })
+    expect(result.state.appStatus).toEqual(result.state.unitStatus)
+  })
+
+  it('waits for Pebble on leader-elected', async () => {
+    const result = await juju.dispatch('leader-elected')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus.status).toBe('waiting')
+  })
+
+  it('waits for the peer relation once Pebble is ready', async () => {
+    pebble = await startPebbleDouble({
+      socketPath: join(containersDir, 'app', 'pebble.socket'),
+      environment: { ...process.env, PATH: `${process.env['E2E_SHIMS']}:${process.env['PATH']}` },
+    })
+    const result = await juju.dispatch('app-pebble-ready', { workload: 'app' })
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({
+      status: 'waiting',
+      message: 'Waiting for peer integration',
+    })
+  })
+
+  it('generates the application secret key on secret-storage-relation-created', async () => {
+    juju.update((state) => {
+      state.relations.push(
+        relation({ id: 1, endpoint: 'secret-storage', remoteApp: APP, peer: true }),
+      )
+    })
+    const result = await juju.dispatch('secret-storage-relation-created', { relationId: 1 })
+    expect(result.code).toBe(0)
+    expect(juju.relation('secret-storage')?.localApp['app_secret_key']).toMatch(/^[\w-]{86}$/)
+  })
+
+  it('blocks on the missing database after config-changed', async () => {
+    juju.update((state) => {
+      state.config = {
+        flavours: '- small: [small, x64]\n- large: [large, x64]',
+        'default-flavour': 'small',
+        'default-self-hosted-labels': 'self-hosted,linux',
+        'log-level': 'INFO',
+        'webhook-secret': SECRET,
+        'redelivery-interval': 0,
+        'redelivery-webhook-id': 0,
+        'github-api-url': github.url,
+      }
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({
+      status: 'blocked',
+      message: 'missing integrations: mongodb',
+    })
+  })
+
+  it('requests a database named after the application on mongodb-relation-created', async () => {
+    juju.update((state) => {
+      state.relations.push(
+        relation({
+          id: 2,
+          endpoint: 'mongodb',
+          remoteApp: 'mongodb-k8s',
+          remoteUnits: { 'mongodb-k8s/0': {} },
+        }),
+      )
+    })
+    const result = await juju.dispatch('mongodb-relation-created', { relationId: 2 })
+    expect(result.code).toBe(0)
+    expect(juju.relation('mongodb')?.localApp).toEqual({
+      database: APP,
+      'requested-secrets': '["username","password","tls","tls-ca","uris"]',
+    })
+    expect(result.state.unitStatus.status).toBe('waiting')
+  })
+
+  it('reads the credentials from the secret-user secret and migrates on database-created', async () => {
+    juju.update((state) => {
+      state.secrets['cmongo0000000000001'] = {
+        owner: null,
+        granted: true,
+        revisions: [{ username: 'relation-2', password: 'Pw0rd', uris: providerUri() }],
+      }
+      const mongo = state.relations.find((r) => r.endpoint === 'mongodb')
+      if (mongo) {
+        mongo.remoteAppData = {
+          database: APP,
+          endpoints: 'mongodb-k8s-0.mongodb-k8s-endpoints',
+          replset: 'mongodb-k8s',
+          'secret-user': `secret://${state.model.uuid}/cmongo0000000000001`,
+        }
+      }
+    })
+    await juju.dispatch('mongodb-relation-joined', { relationId: 2 })
+    const result = await juju.dispatch('mongodb-relation-changed', { relationId: 2 })
+    expect(result.code).toBe(0)
+    expect(result.state.secrets['cmongo0000000000001']?.consumerLabel).toBe('mongodb.2.user.secret')
+    const migrate = result.state.logs.find((line) => line.message.includes('migrate'))
+    if (MONGODB_URI) {
+      expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    } else {
+      expect(result.state.unitStatus.status).toBe('blocked')
+      expect(result.state.unitStatus.message).toMatch(
+        /^migration failed: webhook-router migrate failed \(exit code \d+/,
+      )
+      expect(result.state.unitStatus.message).not.toContain('Pw0rd')
+      expect(migrate?.level).toBe('ERROR')
+    }
+  })
+
+  it('publishes ingress data and uses the ingress URL', async () => {
+    juju.update((state) => {
+      state.relations.push(
+        relation({
+          id: 3,
+          endpoint: 'ingress',
+          remoteApp: 'traefik-k8s',
+          remoteUnits: { 'traefik-k8s/0': {} },
+        }),
+      )
+    })
+    await juju.dispatch('ingress-relation-created', { relationId: 3 })
+    const ingress = juju.relation('ingress')
+    expect(ingress?.localApp).toEqual({
+      model: '"test-model"',
+      name: `"${APP}"`,
+      port: '8000',
+      'strip-prefix': 'true',
+    })
+    expect(ingress?.localUnit['host']).toBe(
+      `"${APP}-0.${APP}-endpoints.test-model.svc.cluster.local"`,
+    )
+    juju.update((state) => {
+      const rel = state.relations.find((r) => r.endpoint === 'ingress')
+      if (rel)
+        rel.remoteAppData = {
+          ingress: JSON.stringify({ url: 'http://ingress.test/test-model-router' }),
+        }
+    })
+    const result = await juju.dispatch('ingress-relation-changed', { relationId: 3 })
+    expect(result.code).toBe(0)
+    if (MONGODB_URI) {
+      const service = (await plan()).services['webhook-router']
+      expect(service?.environment.APP_BASE_URL).toBe('http://ingress.test/test-model-router')
+    }
+  })
+
+  it.skipIf(!MONGODB_URI)(
+    'runs webhook-router serve under Pebble with its layer and a ready check',
+    async () => {
+      const current = await plan()
+      expect(current.services['webhook-router']).toMatchObject({
+        command: 'webhook-router serve',
+        startup: 'enabled',
+        environment: {
+          APP_PORT: '8000',
+          APP_FLAVOURS: '- small: [small, x64]\n- large: [large, x64]',
+        },
+      })
+      expect(current.checks['webhook-router-ready']?.http?.url).toBe('http://localhost:8000/health')
+      const health = await fetch(`http://127.0.0.1:${PORT}/health`)
+      expect(health.status).toBe(200)
+    },
+  )
+
+  it.skipIf(!MONGODB_URI)(
+    'queues a signed webhook that a kombu consumer reads from MongoDB',
+    async () => {
+      const body = JSON.stringify({
+        action: 'queued',
+        workflow_job: {
+          id: 987,
+          url: 'https://api.github.com/repos/o/r/actions/jobs/987',
+          labels: ['self-hosted', 'linux', 'small'],
+        },
+      })
+      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+      const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'workflow_job',
+          'x-hub-signature-256': signature,
+          'x-github-delivery': 'e2e-1',
+        },
+        body,
+      })
+      expect(response.status).toBe(200)
+      const consumer = [
+        'import sys, kombu',
+        'with kombu.Connection(sys.argv[1]) as c:',
+        '    q = c.SimpleQueue("small")',
+        '    m = q.get(timeout=10)',
+        '    print(m.payload)',
+        '    m.ack()',
+      ].join('\n')
+      const out = execFileSync('/usr/bin/python3', ['-c', consumer, providerUri()], {
+        encoding: 'utf8',
+      })
+      expect(JSON.parse(out)).toEqual({
+        labels: ['small'],
+        status: 'queued',
+        url: 'https://api.github.com/repos/o/r/actions/jobs/987',
+      })
+    },
+  )
+
+  it('rotates the secret key with the rotate-secret-key action', async () => {
+    const before = juju.relation('secret-storage')?.localApp['app_secret_key']
+    const result = await juju.dispatch('rotate-secret-key', { action: { params: {} } })
+    expect(result.code).toBe(0)
+    expect(result.state.action?.results).toEqual({ status: 'success' })
+    const after = juju.relation('secret-storage')?.localApp['app_secret_key']
+    expect(after).toMatch(/^[\w-]{86}$/)
+    expect(after).not.toBe(before)
+    if (MONGODB_URI) {
+      expect((await plan()).services['webhook-router']?.environment['APP_SECRET_KEY']).toBe(after)
+    }
+  })
+
+  it('redelivers failed webhooks against the GitHub double', async () => {
+    const hook = { owner: 'octo-org', repo: 'octo-repo', hookId: 77 }
+    github.addHook(hook)
+    github.addDelivery(hook, { status: 'failed to connect', deliveredAt: new Date() })
+    github.addDelivery(hook, { status: 'OK', deliveredAt: new Date() })
+    juju.update((state) => {
+      state.secrets['ctoken00000000000001'] = {
+        owner: null,
+        granted: true,
+        revisions: [{ token: 'test-token' }],
+      }
+    })
+    const result = await juju.dispatch('redeliver-failed-webhooks', {
+      action: {
+        params: {
+          since: 3600,
+          'github-path': 'octo-org/octo-repo',
+          'webhook-id': 77,
+          'github-token-secret-id': 'ctoken00000000000001',
+        },
+      },
+    })
+    expect(result.code).toBe(0)
+    expect(result.state.action?.failed).toBeUndefined()
+    expect(result.state.action?.results).toEqual({ redelivered: '1' })
+    expect(github.attempts).toHaveLength(1)
+  })
+
+  it('fails the redelivery action with the reference message when a secret cannot be read', async () => {
+    const result = await juju.dispatch('redeliver-failed-webhooks', {
+      action: {
+        params: {
+          since: 60,
+          'github-path': 'octo-org',
+          'webhook-id': 77,
+          'github-token-secret-id': 'secret:nope',
+        },
+      },
+    })
+    expect(result.code).toBe(0)
+    expect(result.state.action?.failed).toBe(
+      'Invalid action parameters passed: Could not access/find secret secret:nope',
+    )
+  })
+
+  it('shows the unit lifecycle history', async () => {
+    const result = await juju.dispatch('show-history', { action: { params: { limit: 5 } } })
+    expect(result.code).toBe(0)
+    expect(result.state.action?.results['count']).toBe('5')
+    expect(result.state.action?.results['history']).toMatch(/show-history|action/)
+  })
+
+  it('changes nothing on update-status when settled', async () => {
+    const before = await plan()
+    const calls = juju.read().calls.length
+    const result = await juju.dispatch('update-status')
+    expect(result.code).toBe(0)
+    expect(await plan()).toEqual(before)
+    const tools = juju
+      .read()
+      .calls.slice(calls)
+      .map((call) => call[0])
+    expect(tools).not.toContain('relation-set')
+  })
+})

@@ -1,6 +1,6 @@
 // `webhook-router redeliver` as a process: the charm action's exec contract (exit codes, the
 // last stdout line, one-line stderr messages).
-import { startGitHubDouble } from '@webhook-router/redelivery/testing'
+import { createTestAppKey, startGitHubDouble } from '@webhook-router/redelivery/testing'
 import type { GitHubDouble } from '@webhook-router/redelivery/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
@@ -39,6 +39,32 @@ describe('webhook-router redeliver (process)', () => {
     expect(result.code).toBe(0)
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('{"redelivered": 1}')
     expect(github.attempts).toHaveLength(1)
+  })
+
+  it('authenticates as a GitHub App installation', async () => {
+    const key = createTestAppKey()
+    const app = await startGitHubDouble({
+      tokens: [],
+      app: { clientId: 'Iv23li.cli', installationId: 5, publicKey: key.publicKey },
+    })
+    try {
+      app.addHook(orgHook)
+      app.addDelivery(orgHook, { status: 'timed out', deliveredAt: new Date() })
+      const result = await runCli(args, {
+        PATH: process.env['PATH'] ?? '',
+        GITHUB_API_URL: app.url,
+        GITHUB_APP_CLIENT_ID: 'Iv23li.cli',
+        GITHUB_APP_INSTALLATION_ID: '5',
+        GITHUB_APP_PRIVATE_KEY: key.privateKey.replace(/\n/g, '\\n'),
+      })
+      expect(result.stderr).toContain('GitHub App')
+      expect(result.code).toBe(0)
+      expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('{"redelivered": 1}')
+      expect(app.requests[0]?.path).toBe('/app/installations/5/access_tokens')
+      expect(result.stderr).not.toContain('PRIVATE KEY')
+    } finally {
+      await app.close()
+    }
   })
 
   it('exits 1 with one stderr line when an argument is missing', async () => {

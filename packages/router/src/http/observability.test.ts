@@ -178,6 +178,15 @@ describe('logging', () => {
     expect(line?.fields.unroutableReason).toBe('No flavour has the label "noble".')
   })
 
+  it('caps the labels logged for a hostile payload', async () => {
+    const { send, lines } = setup()
+    const labels = Array.from({ length: 5000 }, (_, i) => `label-${i}`)
+    await send(workflowJobPayload({ labels }))
+    const line = lines.find((entry) => entry.fields.outcome === 'unroutable')
+    expect(line?.fields.labels).toHaveLength(51)
+    expect((line?.fields.labels as string[])[50]).toBe('(4950 more)')
+  })
+
   it('never logs a secret or a signature', async () => {
     const { send, lines } = setup()
     const payload = workflowJobPayload()

@@ -29,6 +29,8 @@ export const flavourHeader = 'X-Webhook-Router-Flavour'
 // Delivery ids are GUIDs; anything much longer is not from GitHub and is not worth remembering.
 const maxDeliveryIdLength = 255
 const maxEchoedEventLength = 64
+// A routable job has at most a flavour's labels; only hostile payloads reach this cap.
+const maxLoggedLabels = 50
 
 /**
  * The `POST /webhook` handler: body limit, signature, event, content type, JSON, payload,
@@ -114,12 +116,12 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     fields.url = event.url
     safeLog(logger, 'debug', 'webhook payload', { deliveryId, payload: json.value })
     if (event.action !== 'queued') {
-      fields.labels = event.labels
+      fields.labels = loggedLabels(event.labels)
       return finish(200, '', 'ignored')
     }
 
     const decision = routeLabels(table, event.labels)
-    fields.labels = decision.labels
+    fields.labels = loggedLabels(decision.labels)
     if (!decision.routed) {
       metrics.unroutable(decision.code)
       fields.unroutableReason = decision.reason
@@ -173,6 +175,12 @@ export function createWebhookHandler(deps: WebhookHandlerDeps) {
     metrics.queued(decision.flavour)
     return finish(200, '', 'accepted')
   }
+}
+
+function loggedLabels(labels: readonly string[]): readonly string[] {
+  if (labels.length <= maxLoggedLabels) return labels
+  const rest = labels.length - maxLoggedLabels
+  return [...labels.slice(0, maxLoggedLabels), `(${rest} more)`]
 }
 
 // A lost job (unroutable, queue down) needs an operator; a bad request only a glance.

@@ -197,6 +197,18 @@ describe('createSqliteQueue publish', () => {
     expect(await queue.publish(request())).toBe('queued')
   })
 
+  it('deletes rows a kombu consumer has already taken, keeping waiting ones', async () => {
+    const queue = open()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    peer().exec('UPDATE kombu_message SET visible = 0, version = 2 WHERE id = 1')
+    await queue.publish(request({ deliveryId: 'c', jobId: 3 }))
+    expect(rows('SELECT id, visible FROM kombu_message ORDER BY id')).toEqual([
+      { id: 2, visible: 1 },
+      { id: 3, visible: 1 },
+    ])
+  })
+
   it('rejects with QueueUnavailableError once closed, and close can be called twice', async () => {
     const queue = open()
     await queue.publish(request())

@@ -54,6 +54,13 @@ export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 1000
 /** Expired dedup rows deleted per publish, so a backlog after downtime is pruned gradually. */
 const PRUNE_BATCH = 500
 
+/**
+ * kombu's consumer marks a fetched row invisible and never deletes it, so the file would grow
+ * forever. An invisible row is dead once the consumer's transaction committed (a requeue inserts
+ * a new row), so publishes delete a batch of them.
+ */
+const CONSUMED_PRUNE_BATCH = 100
+
 type Statements = ReturnType<typeof prepareStatements>
 
 function prepareStatements(db: Database.Database) {
@@ -61,6 +68,10 @@ function prepareStatements(db: Database.Database) {
     prune: db.prepare(
       `DELETE FROM webhook_router_dedup WHERE key IN
        (SELECT key FROM webhook_router_dedup WHERE created_at < ? LIMIT ${PRUNE_BATCH})`,
+    ),
+    pruneConsumed: db.prepare(
+      `DELETE FROM kombu_message WHERE id IN
+       (SELECT id FROM kombu_message WHERE visible = 0 LIMIT ${CONSUMED_PRUNE_BATCH})`,
     ),
     seen: db
       .prepare('SELECT 1 FROM webhook_router_dedup WHERE key = ? AND created_at >= ?')
@@ -156,6 +167,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
     return db
       .transaction((): PublishOutcome => {
         statements.prune.run(cutoff)
+        statements.pruneConsumed.run()
         if (deliveryKey !== undefined && statements.seen.get(deliveryKey, cutoff) !== undefined) {
           return 'duplicate-delivery'
         }

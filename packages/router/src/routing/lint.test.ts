@@ -65,4 +65,20 @@ describe('lintRoutingConfig', () => {
       ]),
     ).toEqual([expect.objectContaining({ code: 'flavour-without-labels', flavour: 'empty' })])
   })
+
+  it.each(['Large', 'x64_large', 'large-', 'large-2', '2large', 'a--b'])(
+    'warns that the flavour name %s cannot be a consumer application',
+    (name) => {
+      expect(lint([{ name, labels: ['large'] }], name)).toEqual([
+        expect.objectContaining({ code: 'flavour-name-not-an-application', flavour: name }),
+      ])
+    },
+  )
+
+  it.each(['large', 'x64-large', 'arm-large-2x', 'noble-large'])(
+    'accepts the application name %s',
+    (name) => {
+      expect(lint([{ name, labels: ['large'] }], name)).toEqual([])
+    },
+  )
 })

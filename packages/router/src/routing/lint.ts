@@ -1,5 +1,8 @@
 import type { RouterConfig } from '../config/router-config.js'
 
+// Juju's rule: lowercase segments joined by single hyphens; no segment may be only digits.
+const jujuApplicationName = /^[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*$/
+
 /** Something in the routing config that is legal but almost certainly not what was meant. */
 export interface RoutingWarning {
   readonly code:
@@ -7,6 +10,7 @@ export interface RoutingWarning {
     | 'flavour-shadowed'
     | 'label-is-self-hosted'
     | 'flavour-without-labels'
+    | 'flavour-name-not-an-application'
   readonly flavour: string
   /** One line for the operator's log. */
   readonly message: string
@@ -37,6 +41,13 @@ export function lintRoutingConfig(
   const routable = (labels: readonly string[]): string[] =>
     labels.map((label) => label.toLowerCase()).filter((label) => !selfHosted.has(label))
   config.flavours.forEach((flavour, index) => {
+    if (!jujuApplicationName.test(flavour.name)) {
+      warnings.push({
+        code: 'flavour-name-not-an-application',
+        flavour: flavour.name,
+        message: `Flavour '${flavour.name}' is not a valid Juju application name, but the consumer reads the queue named after its application, so no runner will take these jobs.`,
+      })
+    }
     if (flavour.labels.length === 0) {
       warnings.push({
         code: 'flavour-without-labels',

@@ -4,8 +4,8 @@
  */
 
 // Ports: the effects the router is given.
-export { silentLogger } from './ports.js'
-export type { Clock, LogFields, Logger } from './ports.js'
+export { silentLogger, systemTimers } from './ports.js'
+export type { Clock, LogFields, Logger, Timers } from './ports.js'
 export { QueueUnavailableError } from './queue/port.js'
 export type {
   JobQueue,
@@ -97,7 +97,5 @@ export type {
   WebhookOutcome,
 } from './http/metrics.js'
 export { flavourHeader, outcomeHeader } from './http/webhook.js'
-export { systemTimers } from './ports.js'
-export type { Timers } from './ports.js'
 export { webhookRequestInit } from './testing/webhook-request.js'
 export type { WebhookRequestOptions } from './testing/webhook-request.js'

@@ -55,6 +55,8 @@ export interface MongoQueueOptions {
 
 export const DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS = 2500
 export const DEFAULT_MONGO_OPERATION_TIMEOUT_MS = 4000
+/** Default bound of `migrate()` without a signal. */
+const MIGRATE_TIMEOUT_MS = 60_000
 /** A pending claim older than this belongs to an attempt that died; it may be taken over. */
 const PENDING_GRACE_MS = 60_000
 
@@ -118,8 +120,9 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
     what: string,
     work: (db: MongoDbLike) => Promise<T>,
     callOptions: QueueCallOptions | undefined,
+    boundMs = operationTimeoutMs,
   ): Promise<T> {
-    const signal = callOptions?.signal ?? AbortSignal.timeout(operationTimeoutMs)
+    const signal = callOptions?.signal ?? AbortSignal.timeout(boundMs)
     const label = `${what} MongoDB queue at ${location}`
     try {
       return await raceAbort(
@@ -216,6 +219,8 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
           await ensureTtlIndex(db, Math.max(1, Math.ceil(retentionMs / 1000)))
         },
         callOptions,
+        // Building an index over an existing backlog can take a while; it runs before a restart.
+        Math.max(operationTimeoutMs, MIGRATE_TIMEOUT_MS),
       )
     },
 

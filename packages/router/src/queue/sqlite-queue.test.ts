@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -104,6 +104,20 @@ describe('createSqliteQueue migrate', () => {
     const failure = open().migrate()
     await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
     await expect(failure).rejects.toThrow(/^cannot open SQLite queue at .*file\/queue\.db: [^\n]+$/)
+  })
+})
+
+describe('createSqliteQueue on a file that is not a database', () => {
+  it('rejects every call with a one-line QueueUnavailableError and leaves the file alone', async () => {
+    writeFileSync(path, 'this is not sqlite, but it is long enough to have a header'.repeat(4))
+    const queue = open()
+    const failure = queue.publish(request())
+    await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
+    await expect(failure).rejects.toThrow(
+      /^cannot publish .*: file is not a database \(SQLITE_NOTADB\)$/,
+    )
+    await expect(queue.depth()).rejects.toBeInstanceOf(QueueUnavailableError)
+    expect(readFileSync(path, 'utf8')).toMatch(/^this is not sqlite/)
   })
 })
 

@@ -227,6 +227,41 @@ describe('redeliverFailedDeliveries', () => {
     expect(ids(report)).toEqual([1])
   })
 
+  it('refuses to follow a next-page link to another host', async () => {
+    const seen: string[] = []
+    const octokit = createGitHubClient(
+      { kind: 'token', token: 'test-token' },
+      {
+        baseUrl: 'https://api.github.test',
+        fetch: async (input) => {
+          seen.push(String(input))
+          const item = {
+            id: 1,
+            status: 'failed',
+            delivered_at: new Date(NOW).toISOString(),
+            event: 'workflow_job',
+            action: 'queued',
+          }
+          return new Response(JSON.stringify([item]), {
+            headers: {
+              'content-type': 'application/json',
+              link: '<https://evil.test/next>; rel="next"',
+            },
+          })
+        },
+      },
+    )
+    const error = await redeliverFailedDeliveries({
+      octokit,
+      hook,
+      sinceSeconds: 5,
+      now: () => NOW,
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ kind: 'github' })
+    expect((error as Error).message).toContain('the next page link leaves https://api.github.test')
+    expect(seen).toHaveLength(1)
+  })
+
   it('redelivers nothing in a dry run but reports what it would redeliver', async () => {
     seed(hook, [
       [1, 'failed', 1],

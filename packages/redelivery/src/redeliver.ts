@@ -142,6 +142,7 @@ export async function redeliverFailedDeliveries(
     }
     emit({ type: 'page', page: pages, scanned: inWindow.length })
     const next = nextPageUrl(response.headers.link)
+    assertSameOrigin(next, octokit.request.endpoint.DEFAULTS.baseUrl)
     url =
       reachedEnd || next === undefined || seenUrls.has(`GET ${next}`) ? undefined : `GET ${next}`
     params = {}
@@ -179,6 +180,23 @@ export async function redeliverFailedDeliveries(
   }
 
   return { hook, since, dryRun, scanned: inWindow.length, pages, redelivered, skipped, failed }
+}
+
+/** The token goes wherever the `Link` header points, so it must stay on GitHub's own host. */
+function assertSameOrigin(next: string | undefined, baseUrl: string): void {
+  if (next === undefined || safeOrigin(next) === safeOrigin(baseUrl)) return
+  throw new RedeliveryError(
+    'github',
+    `The github client encountered an error: the next page link leaves ${safeOrigin(baseUrl)}; not following it`,
+  )
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'an unparsable URL'
+  }
 }
 
 /** Groups by webhook (guid) so each webhook is redelivered at most once per scan. */

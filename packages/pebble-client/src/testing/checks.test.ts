@@ -62,12 +62,14 @@ describe('checks (§7) and health (§2)', () => {
     expect(await client.health()).toBe(true)
     const performId = (await checkOf('web'))?.['change-id'] ?? ''
     webStatus = 500
-    await expect.poll(async () => (await checkOf('web'))?.status).toBe('down')
+    await expect.poll(async () => (await checkOf('web'))?.status, { timeout: 3000 }).toBe('down')
     const down = await checkOf('web')
     expect(down?.failures).toBeGreaterThanOrEqual(2)
     const failed = await client.getChange(performId)
     expect(failed.status).toBe('Error')
-    expect(failed.tasks?.[0]?.log?.[0]).toMatch(/ ERROR non-2xx status code 500$/)
+    expect(failed.tasks?.[0]?.log).toContainEqual(
+      expect.stringMatching(/ ERROR non-2xx status code 500$/),
+    )
     expect(await client.getChange(down?.['change-id'] ?? '')).toMatchObject({
       kind: 'recover-check',
       summary: 'Recover HTTP check "web"',
@@ -86,7 +88,7 @@ describe('checks (§7) and health (§2)', () => {
     })
     expect(await client.health({ level: 'alive' })).toBe(false)
     webStatus = 204
-    await expect.poll(async () => (await checkOf('web'))?.status).toBe('up')
+    await expect.poll(async () => (await checkOf('web'))?.status, { timeout: 3000 }).toBe('up')
     expect(await client.health()).toBe(true)
   })
 

@@ -75,15 +75,14 @@ export function initialSnapshot(machine: CharmMachine): CharmSnapshot {
 
 /**
  * Applies one recorded event with the pure transition function. Returns the next snapshot and
- * the effects it asks for; it runs nothing. A `charm.recovered` entry resets the unit first.
+ * the effects it asks for; it runs nothing.
  */
 export function applyEvent(
   machine: CharmMachine,
   snapshot: CharmSnapshot,
   event: CharmEvent,
 ): { snapshot: CharmSnapshot; effects: EffectRequest[]; stopped: string[] } {
-  const from = event.type === 'charm.recovered' ? initialSnapshot(machine) : snapshot
-  const [next, actions] = transition(machine, from, event as AnyEventObject as never)
+  const [next, actions] = transition(machine, snapshot, event as AnyEventObject as never)
   const effects: EffectRequest[] = []
   const stopped: string[] = []
   for (const action of actions) {

@@ -170,6 +170,7 @@ export const charmMachine = charmSetup.createMachine({
     },
     tasks: {
       initial: 'idle',
+      on: { 'charm.recovered': { target: '.idle' } },
       states: {
         idle: {
           on: {

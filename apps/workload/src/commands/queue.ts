@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util'
+import { parseRouterConfig, type JobQueue } from '@webhook-router/router'
+import type { CommandIo } from './types.js'
+import { EXIT } from '../exit-codes.js'
+import { openConfiguredQueue, QueueMissingError, type QueueOpener } from '../open-queue.js'
+import { HELP_OPTION, parseCommandArgs, UsageError, usageMessage } from './args.js'
+import { failWith } from './failure.js'
+import { dedupRetentionMs, loadWorkloadConfig } from './load-config.js'
+import type { Command } from './types.js'
+
+const HELP = `Usage: webhook-router queue [--json]
+       webhook-router queue peek <flavour> [--limit N] [--json]
+
+'queue' prints how many jobs wait in each flavour's queue (every configured flavour, plus any
+other queue that holds messages). 'queue peek' prints the job JSON of the oldest waiting
+messages of one flavour, one per line, without consuming them.
+
+Options:
+  --limit <N>  how many messages peek prints, 1 to 1000 (default 10)
+  --json       depth: one JSON object; peek: one JSON array of {id, flavour, job}
+  -h, --help   show this help
+
+Exit codes: 0 done, 1 invalid configuration or the queue is unreachable, 2 usage error.`
+
+const QUEUE_CALL_TIMEOUT_MS = 10_000
+const DEFAULT_PEEK_LIMIT = 10
+const MAX_PEEK_LIMIT = 1000
+
+/**
+ * Builds `webhook-router queue`.
+ *
+ * @example
+ * const command = createQueueCommand(async () => queue)
+ */
+export function createQueueCommand(openQueue: QueueOpener = openConfiguredQueue): Command {
+  return {
+    name: 'queue',
+    summary: "Show queue depth per flavour, or peek at a flavour's waiting jobs",
+    help: HELP,
+    async run(io) {
+      const { values, positionals } = parseCommandArgs('queue', 2, () =>
+        parseArgs({
+          args: [...io.argv],
+          options: { ...HELP_OPTION, limit: { type: 'string' }, json: { type: 'boolean' } },
+          strict: true,
+          allowPositionals: true,
+        }),
+      )
+      if (values.help) {
+        io.stdout(HELP)
+        return EXIT.ok
+      }
+      const [sub, flavour] = positionals
+      if (sub !== undefined && sub !== 'peek') {
+        throw new UsageError(usageMessage('queue', `unknown subcommand '${sub}'`))
+      }
+      if (sub === 'peek' && flavour === undefined) {
+        throw new UsageError(usageMessage('queue', 'peek needs a flavour'))
+      }
+      if (sub === undefined && values.limit !== undefined) {
+        throw new UsageError(usageMessage('queue', '--limit only applies to peek'))
+      }
+      const limit = parseLimit(values.limit)
+      const config = loadWorkloadConfig(io)
+      if (!config) return EXIT.failure
+
+      let queue: JobQueue
+      try {
+        queue = await openQueue(config, 'existing', { dedupRetentionMs: dedupRetentionMs(io.env) })
+      } catch (error) {
+        if (error instanceof QueueMissingError) {
+          io.stderr(`webhook-router queue: ${error.message}`)
+          return EXIT.failure
+        }
+        return failWith(io, 'queue', 'cannot open the queue', error)
+      }
+      try {
+        const signal = AbortSignal.timeout(QUEUE_CALL_TIMEOUT_MS)
+        if (flavour !== undefined) {
+          await printPeek(io, await queue.peek(flavour, limit, { signal }), values.json === true)
+        } else {
+          printDepth(io, await queue.depth({ signal }), values.json === true)
+        }
+        return EXIT.ok
+      } catch (error) {
+        return failWith(
+          io,
+          'queue',
+          `cannot read the ${queue.kind} queue at ${queue.location}`,
+          error,
+        )
+      } finally {
+        await queue.close()
+      }
+    },
+  }
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PEEK_LIMIT
+  const limit = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!(limit >= 1 && limit <= MAX_PEEK_LIMIT)) {
+    throw new UsageError(
+      usageMessage(
+        'queue',
+        `--limit must be an integer from 1 to ${MAX_PEEK_LIMIT}, got '${text}'`,
+      ),
+    )
+  }
+  return limit
+}
+
+function printDepth(io: CommandIo, stored: Record<string, number>, json: boolean): void {
+  const depth: Record<string, number> = {}
+  // Configured flavours first and always shown, so an empty queue reads as 0, not as missing.
+  for (const name of configuredFlavours(io.env)) depth[name] = 0
+  for (const [name, count] of Object.entries(stored)) depth[name] = count
+  if (json) {
+    io.stdout(JSON.stringify(depth))
+    return
+  }
+  const names = Object.keys(depth)
+  if (names.length === 0) {
+    io.stdout('no flavours configured and no messages waiting')
+    return
+  }
+  const width = Math.max('FLAVOUR'.length, ...names.map((n) => n.length))
+  io.stdout(`${'FLAVOUR'.padEnd(width)}  WAITING`)
+  for (const name of names) io.stdout(`${name.padEnd(width)}  ${depth[name]}`)
+}
+
+async function printPeek(
+  io: CommandIo,
+  messages: Awaited<ReturnType<JobQueue['peek']>>,
+  json: boolean,
+): Promise<void> {
+  if (json) {
+    const rows = messages.map((m) => ({ id: m.id, flavour: m.flavour, job: parseOrText(m.body) }))
+    io.stdout(JSON.stringify(rows))
+    return
+  }
+  for (const message of messages) io.stdout(message.body)
+}
+
+function parseOrText(body: string): unknown {
+  try {
+    return JSON.parse(body)
+  } catch {
+    return body
+  }
+}
+
+/** The configured flavour names, or none when the routing settings are absent or invalid. */
+function configuredFlavours(env: CommandIo['env']): string[] {
+  try {
+    return parseRouterConfig(env).flavours.map((f) => f.name)
+  } catch {
+    return []
+  }
+}
+
+/** `webhook-router queue` on the configured queue. */
+export const queueCommand: Command = createQueueCommand()

@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import {
+  createMongoQueue,
+  createSqliteQueue,
+  type JobQueue,
+  type Logger,
+} from '@webhook-router/router'
+import type { WorkloadConfig } from './config.js'
+
+/** Opens the queue the configuration names; injected into commands so tests use a memory queue. */
+export type QueueOpener = (
+  config: WorkloadConfig,
+  mode: QueueOpenMode,
+  options: QueueOpenOptions,
+) => Promise<JobQueue>
+
+export interface QueueOpenOptions {
+  /**
+   * How long dedup records live. Every command must pass the same value as `serve`: MongoDB's TTL
+   * index is created with it, and a different value on a later `migrate` conflicts.
+   */
+  readonly dedupRetentionMs: number
+  readonly logger?: Logger | undefined
+}
+
+/**
+ * `create` may create the SQLite file and its folder (serve, migrate); `existing` refuses a file
+ * that is not there, so a read-only command never leaves an empty queue behind a typo.
+ */
+export type QueueOpenMode = 'create' | 'existing'
+
+/** The queue is not where the configuration says; the message is safe to print. */
+export class QueueMissingError extends Error {
+  override readonly name = 'QueueMissingError'
+}
+
+/**
+ * MongoDB when `MONGODB_DB_CONNECT_STRING` is set, otherwise the embedded SQLite file.
+ *
+ * @example
+ * const queue = await openConfiguredQueue(config, 'create', { dedupRetentionMs: 7 * 86_400_000 })
+ */
+export const openConfiguredQueue: QueueOpener = async (config, mode, options) => {
+  const { dedupRetentionMs, logger } = options
+  if (config.mongodbUri !== undefined) {
+    return createMongoQueue({
+      uri: config.mongodbUri,
+      dedupRetentionMs,
+      ...(logger ? { logger } : {}),
+    })
+  }
+  const path = resolve(config.queuePath)
+  if (mode === 'existing' && !existsSync(path)) {
+    throw new QueueMissingError(
+      `No SQLite queue at ${path}. Run 'webhook-router migrate' (or 'serve') first, or set APP_QUEUE_PATH.`,
+    )
+  }
+  mkdirSync(dirname(path), { recursive: true })
+  return createSqliteQueue({ path, dedupRetentionMs })
+}

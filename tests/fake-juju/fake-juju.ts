@@ -5,40 +5,9 @@
  * of a hook that exits non-zero, but keeps statuses and logs.
  */
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const HERE = resolve(fileURLToPath(import.meta.url), '..')
-const TOOLS = [
-  'config-get',
-  'is-leader',
-  'relation-ids',
-  'relation-list',
-  'relation-get',
-  'relation-set',
-  'status-set',
-  'status-get',
-  'juju-log',
-  'application-version-set',
-  'open-port',
-  'close-port',
-  'opened-ports',
-  'network-get',
-  'action-get',
-  'action-set',
-  'action-fail',
-  'action-log',
-  'secret-get',
-  'secret-add',
-  'secret-set',
-  'secret-ids',
-  'secret-info-get',
-  'secret-grant',
-  'state-get',
-  'state-set',
-  'state-delete',
-]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildHookToolClient, installHookTools, startFakeAgent } from './agent.mjs'
 
 export interface FakeRelation {
   id: number
@@ -137,25 +106,43 @@ const BUFFERED: (keyof FakeState)[] = ['relations', 'secrets', 'charmState', 'op
 export class FakeJuju {
   readonly stateFile: string
   readonly binDir: string
+  readonly agentSocket: string
+  /** `native`: tools are a compiled client of an in-process agent (fast); `node`: one process each. */
+  readonly tools: 'native' | 'node'
+  private agent: { close(): Promise<void> } | undefined
   private contextSeq = 0
 
-  constructor(
+  private constructor(
     readonly dir: string,
     readonly charmDir: string,
     state: FakeState,
-    readonly baseEnv: Record<string, string> = {},
+    readonly baseEnv: Record<string, string>,
   ) {
     mkdirSync(dir, { recursive: true })
     this.stateFile = join(dir, 'state.json')
     this.binDir = join(dir, 'bin')
+    this.agentSocket = join(dir, 'agent.socket')
     mkdirSync(this.binDir, { recursive: true })
-    const script = join(HERE, 'hook-tool.mjs')
-    for (const tool of TOOLS) {
-      const wrapper = join(this.binDir, tool)
-      writeFileSync(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${script}' '${tool}' "$@"\n`)
-      chmodSync(wrapper, 0o755)
-    }
+    this.tools = installHookTools(this.binDir, buildHookToolClient(dir))
     this.write(state)
+  }
+
+  /** Creates the fake unit in `dir` and starts its agent. `close()` it when done. */
+  static async start(
+    dir: string,
+    charmDir: string,
+    state: FakeState,
+    baseEnv: Record<string, string> = {},
+  ): Promise<FakeJuju> {
+    const juju = new FakeJuju(dir, charmDir, state, baseEnv)
+    if (juju.tools === 'native') {
+      juju.agent = await startFakeAgent({ stateFile: juju.stateFile, socketPath: juju.agentSocket })
+    }
+    return juju
+  }
+
+  async close(): Promise<void> {
+    await this.agent?.close()
   }
 
   read(): FakeState {
@@ -186,6 +173,7 @@ export class FakeJuju {
       HOME: this.dir,
       LANG: 'C.UTF-8',
       FAKE_JUJU_STATE: this.stateFile,
+      FAKE_JUJU_AGENT: this.agentSocket,
       CHARM_DIR: this.charmDir,
       JUJU_CHARM_DIR: this.charmDir,
       JUJU_CONTEXT_ID: `${state.unit}-${name}-${++this.contextSeq}`,
@@ -195,7 +183,7 @@ export class FakeJuju {
       JUJU_MODEL_NAME: state.model.name,
       JUJU_MODEL_UUID: state.model.uuid,
       JUJU_VERSION: '3.6.14',
-      JUJU_AGENT_SOCKET_ADDRESS: join(this.dir, 'agent.socket'),
+      JUJU_AGENT_SOCKET_ADDRESS: this.agentSocket,
       JUJU_AGENT_SOCKET_NETWORK: 'unix',
       JUJU_API_ADDRESSES: '10.0.0.1:17070',
       JUJU_MACHINE_ID: '',

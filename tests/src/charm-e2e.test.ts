@@ -7,7 +7,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -65,7 +65,13 @@ async function plan(): Promise<PlanView> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
-  await run('npx', ['tsc', '-b', 'apps/charm', 'apps/workload'], { cwd: REPO })
+  // `npm test` builds first; a lone run of this file builds what it needs.
+  if (
+    !existsSync(join(REPO, 'apps/charm/dist/index.js')) ||
+    !existsSync(join(REPO, 'apps/workload/dist/cli.js'))
+  ) {
+    await run('npx', ['tsc', '-b', 'apps/charm', 'apps/workload'], { cwd: REPO })
+  }
   const packDir = join(work, 'pack')
   await run(process.execPath, ['apps/charm/scripts/pack.mjs', '--fast', '--out', packDir], {
     cwd: REPO,
@@ -86,7 +92,7 @@ beforeAll(async () => {
   mkdirSync(join(containersDir, 'app'), { recursive: true })
 
   github = await startGitHubDouble()
-  juju = new FakeJuju(join(work, 'juju'), charmDir, initialState(), {
+  juju = await FakeJuju.start(join(work, 'juju'), charmDir, initialState(), {
     WEBHOOK_ROUTER_CONTAINERS_DIR: containersDir,
   })
   process.env['E2E_SHIMS'] = shims
@@ -95,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pebble?.close()
   await github?.close()
+  await juju?.close()
   if (work) rmSync(work, { recursive: true, force: true })
 })
 

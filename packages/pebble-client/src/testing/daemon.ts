@@ -18,6 +18,7 @@ import {
   validatePlan,
   type LabelledLayer,
 } from './plan.js'
+import { planServiceAction } from './service-order.js'
 import { ServiceManager } from './services.js'
 
 /** Timings and effects of the double. Defaults are Pebble's; shorten them in tests. */
@@ -189,33 +190,18 @@ export class Daemon {
     if (unknown !== undefined)
       return errorReply(400, `cannot start services: service "${unknown}" does not exist`)
 
-    let stop: string[] = []
-    let start: string[] = []
-    let summaryNames = requested
-    if (action === 'start') start = this.services.startOrder(requested)
-    if (action === 'stop') stop = this.services.stopOrder(requested)
-    if (action === 'restart') {
-      stop = this.services.stopOrder(requested).filter((name) => requested.includes(name))
-      start = this.services.startOrder(requested)
+    if (action === 'autostart' && this.services.enabledServices().length === 0) {
+      return errorReply(400, 'no default services', 'no-default-services')
     }
-    if (action === 'autostart') {
-      const enabled = this.services.enabledServices()
-      if (enabled.length === 0) return errorReply(400, 'no default services', 'no-default-services')
-      start = this.services.startOrder(enabled)
-      summaryNames = [...enabled].sort()
-    }
-    if (action === 'replan') {
-      const changed = this.services.changedServices()
-      stop = this.services.stopOrder(changed)
-      const wanted = new Set([
-        ...this.services.enabledServices(),
-        ...changed.filter((name) => name in planServices),
-      ])
-      start = this.services.startOrder([...wanted])
-      summaryNames = [...wanted].sort()
-      this.checks.replan()
-    }
-    const change = this.changes.create(action, summarise(verb, summaryNames))
+    const { stop, start, summary } = planServiceAction(
+      action,
+      verb,
+      requested,
+      planServices,
+      this.services,
+    )
+    if (action === 'replan') this.checks.replan()
+    const change = this.changes.create(action, summary)
     if (stop.length === 0 && start.length === 0) this.changes.finishEmpty(change)
     else this.services.run(change, stop, start)
     return asyncReply(change.id)
@@ -310,12 +296,6 @@ export class Daemon {
       }
     }
   }
-}
-
-function summarise(verb: string, names: readonly string[]): string {
-  if (names.length === 0) return `${verb} - no services`
-  if (names.length === 1) return `${verb} service "${names[0]}"`
-  return `${verb} service "${names[0]}" and ${names.length - 1} more`
 }
 
 function names(query: URLSearchParams): string[] | undefined {

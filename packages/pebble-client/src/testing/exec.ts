@@ -3,7 +3,6 @@
  * (and `stderr`) websockets connect, and the exit code lands in `tasks[0].data` (contract §9).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { statSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import * as v from 'valibot'
@@ -12,7 +11,13 @@ import { formatGoDuration, parseGoDuration } from '../duration.js'
 import type { Layer } from '../layer.js'
 import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
 import { HttpError } from './http-error.js'
-import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+import {
+  buildEnvironment,
+  isDirectory,
+  killGroup,
+  lookPath,
+  resolveIdentity,
+} from './process-env.js'
 
 export interface ExecManagerOptions {
   changes: ChangeStore
@@ -278,21 +283,5 @@ function commandOf(data: Buffer): unknown {
     return (JSON.parse(data.toString('utf8')) as { command?: unknown }).command
   } catch {
     return undefined
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // Already gone, or an unknown signal name.
   }
 }

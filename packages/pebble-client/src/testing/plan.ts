@@ -4,6 +4,7 @@
 import YAML from 'yaml'
 import { parseGoDuration } from '../duration.js'
 import type { CheckConfig, Layer, LogTargetConfig, ServiceConfig } from '../layer.js'
+import { orderServices } from './service-order.js'
 
 /** A plan problem Pebble reports as 400 with the message as is (`FormatError`, §3 step 7). */
 export class PlanFormatError extends Error {
@@ -172,52 +173,6 @@ function validateLogTarget(
       throw new PlanFormatError(`log target "${name}" specifies unknown service "${service}"`)
     }
   }
-}
-
-/**
- * Orders services so that `after`/`before` hold (stable by name otherwise).
- * Throws on a loop: `services in before/after loop: a, b` (§3.3).
- */
-export function orderServices(
-  services: Record<string, ServiceConfig>,
-  names: readonly string[],
-): string[] {
-  const wanted = new Set(names)
-  const successors = new Map<string, Set<string>>()
-  for (const name of Object.keys(services)) successors.set(name, new Set())
-  for (const [name, service] of Object.entries(services)) {
-    for (const before of service.before ?? []) successors.get(name)?.add(before)
-    for (const after of service.after ?? []) successors.get(after)?.add(name)
-  }
-  const indegree = new Map<string, number>([...successors.keys()].map((name) => [name, 0]))
-  for (const targets of successors.values()) {
-    for (const target of targets) indegree.set(target, (indegree.get(target) ?? 0) + 1)
-  }
-  const ready = [...indegree]
-    .filter(([, degree]) => degree === 0)
-    .map(([name]) => name)
-    .sort()
-  const order: string[] = []
-  while (ready.length > 0) {
-    const name = ready.shift() as string
-    order.push(name)
-    for (const target of [...(successors.get(name) ?? [])].sort()) {
-      const degree = (indegree.get(target) ?? 0) - 1
-      indegree.set(target, degree)
-      if (degree === 0) {
-        ready.push(target)
-        ready.sort()
-      }
-    }
-  }
-  if (order.length < successors.size) {
-    const loop = [...indegree]
-      .filter(([, degree]) => degree > 0)
-      .map(([name]) => name)
-      .sort()
-    throw new PlanFormatError(`services in before/after loop: ${loop.join(', ')}`)
-  }
-  return order.filter((name) => wanted.has(name))
 }
 
 const SERVICE_KEYS = [

@@ -104,6 +104,24 @@ export function buildEnvironment(
   return { ...env, ...requested }
 }
 
+/** Whether a path is an existing directory. */
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Signals a whole process group; a group that is already gone is not an error. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // Already gone, or an unknown signal name.
+  }
+}
+
 function readTable(file: string): string[][] {
   try {
     return readFileSync(file, 'utf8')

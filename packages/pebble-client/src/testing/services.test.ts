@@ -347,4 +347,20 @@ describe('services (§5)', () => {
     await client.stopAndWait(['hup'])
     await expect(client.sendSignal('SIGHUP', ['hup'])).rejects.toMatchObject({ statusCode: 500 })
   })
+
+  it('§5.3 a service whose background child keeps its output open still counts as exited', async () => {
+    await client.addLayer('base', {
+      services: {
+        parent: {
+          override: 'replace',
+          command: 'sh -c "sleep 1000 & echo leaving; exit 4"',
+          'on-failure': 'ignore',
+        },
+      },
+    })
+    await expect(client.startAndWait(['parent'])).rejects.toMatchObject({
+      err: expect.stringContaining('exited quickly with code 4, will ignore'),
+    })
+    expect(await currentOf('parent')).toBe('error')
+  })
 })

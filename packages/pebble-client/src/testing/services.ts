@@ -2,12 +2,10 @@
  * The service manager: real processes started, watched, backed off and stopped as Pebble's
  * servstate does (contract §5).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { statSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { isDeepStrictEqual } from 'node:util'
 import { parseGoDuration } from '../duration.js'
 import type { Layer, ServiceConfig } from '../layer.js'
-import { splitServiceCommand } from '../shell-words.js'
 import {
   TaskFailure,
   type ChangeRecord,
@@ -15,8 +13,8 @@ import {
   type TaskRecord,
   type TaskStep,
 } from './changes.js'
-import { orderServices } from './plan.js'
-import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+import { killGroup } from './process-env.js'
+import { launchServiceProcess } from './service-process.js'
 
 /** Timings and effects the manager needs; defaults are Pebble's. */
 export interface ServiceManagerOptions {
@@ -57,6 +55,7 @@ const OUTPUT_LINES = 20
 /** Runs the plan's services for one daemon. */
 export class ServiceManager {
   private readonly records = new Map<string, ServiceRecord>()
+  private readonly processGroups = new Set<number>()
 
   constructor(private readonly options: ServiceManagerOptions) {}
 
@@ -90,37 +89,6 @@ export class ServiceManager {
     return [...this.records.values()]
       .filter((record) => !isDeepStrictEqual(services[record.name], record.config))
       .map((record) => record.name)
-  }
-
-  /** Start order: the names plus what they require, ordered by after/before (§5.2). */
-  startOrder(names: readonly string[]): string[] {
-    const services = this.options.plan().services ?? {}
-    const all = new Set<string>()
-    const visit = (name: string) => {
-      if (all.has(name)) return
-      all.add(name)
-      for (const required of services[name]?.requires ?? []) visit(required)
-    }
-    names.forEach(visit)
-    return orderServices(services, [...all])
-  }
-
-  /** Stop order: the names plus what requires them, reverse start order (§5.2). */
-  stopOrder(names: readonly string[]): string[] {
-    const services = this.options.plan().services ?? {}
-    const all = new Set(names)
-    for (let grew = true; grew;) {
-      grew = false
-      for (const [name, service] of Object.entries(services)) {
-        if (!all.has(name) && (service.requires ?? []).some((required) => all.has(required))) {
-          all.add(name)
-          grew = true
-        }
-      }
-    }
-    const known = [...all].filter((name) => name in services)
-    const gone = [...all].filter((name) => !(name in services))
-    return [...orderServices(services, known).reverse(), ...gone]
   }
 
   /** Adds stop then start tasks to a change and runs them in the background. */
@@ -176,6 +144,8 @@ export class ServiceManager {
         clearTimeout(timer)
       }),
     )
+    // Whatever a service left behind in its process group goes with the daemon.
+    for (const pgid of this.processGroups) killGroup(pgid, 'SIGKILL')
   }
 
   private async startService(name: string, task: TaskRecord): Promise<void> {
@@ -219,45 +189,15 @@ export class ServiceManager {
 
   /** Spawns the process; a failure here fails the task at once (§5.3 "Command-not-found"). */
   private spawnService(name: string, config: ServiceConfig): ServiceRecord {
-    let argv: string[]
-    let runAs
-    try {
-      argv = splitServiceCommand(config.command ?? '')
-      runAs = resolveIdentity({
-        user: config.user,
-        userId: config['user-id'],
-        group: config.group,
-        groupId: config['group-id'],
-      })
-    } catch (error) {
-      throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+    // Runs only on output events, which come after the record below exists.
+    const capture = (chunk: Buffer) => {
+      const lines = chunk.toString('utf8').split('\n')
+      record.output.push(...lines.filter((line) => line !== ''))
+      record.output.splice(0, Math.max(0, record.output.length - OUTPUT_LINES))
     }
-    const env = buildEnvironment(this.options.environment, runAs, config.environment)
-    const workingDir = config['working-dir']
-    if (workingDir && !isDirectory(workingDir)) {
-      throw new TaskFailure(`cannot start service: chdir ${workingDir}: no such file or directory`)
-    }
-    const [file = '', ...args] = argv
-    const executable = lookPath(file, env['PATH'])
-    if (!executable)
-      throw new TaskFailure(
-        `cannot start service: exec: "${file}": executable file not found in $PATH`,
-      )
-    let child: ChildProcess
-    try {
-      child = spawn(executable, args, {
-        env,
-        argv0: file,
-        ...(config['working-dir'] ? { cwd: config['working-dir'] } : {}),
-        ...(runAs.uid === undefined ? {} : { uid: runAs.uid }),
-        ...(runAs.gid === undefined ? {} : { gid: runAs.gid }),
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-    } catch (error) {
-      throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
-    }
-    const record = this.records.get(name) ?? {
+    const { child, exited } = launchServiceProcess(config, this.options.environment, capture)
+    if (child.pid !== undefined) this.processGroups.add(child.pid)
+    const record: ServiceRecord = this.records.get(name) ?? {
       name,
       config,
       state: 'starting' as State,
@@ -273,26 +213,9 @@ export class ServiceManager {
     delete record.exitCode
     this.records.set(name, record)
     this.setState(record, 'starting')
-    const capture = (chunk: Buffer) => {
-      record.output.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((line) => line !== ''),
-      )
-      record.output.splice(0, Math.max(0, record.output.length - OUTPUT_LINES))
-    }
-    child.stdout?.on('data', capture)
-    child.stderr?.on('data', capture)
-    record.exited = new Promise((resolve) => {
-      child.once('error', (error) => {
-        capture(Buffer.from(`cannot start service: ${error.message}\n`))
-        if (child.pid === undefined) this.onExit(record, child, 127, resolve)
-      })
-      child.once('close', (code, signal) =>
-        this.onExit(record, child, code ?? signalCode(signal), resolve),
-      )
-    })
+    record.exited = exited.then(
+      (code) => new Promise<void>((resolve) => this.onExit(record, child, code, resolve)),
+    )
     return record
   }
 
@@ -418,25 +341,4 @@ function durationOf(text: string | undefined, fallbackMs: number): number {
 
 function killDelayMs(config: ServiceConfig): number {
   return durationOf(config['kill-delay'], 5000)
-}
-
-function signalCode(signal: NodeJS.Signals | null): number {
-  // Go reports a signalled process's exit code as -1.
-  return signal === null ? 0 : -1
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // The group is already gone.
-  }
 }

@@ -1,0 +1,138 @@
+/**
+ * Service ordering (contract §5.2): `after`/`before` ordering, loops rejected (§3.3), start order
+ * with `requires` pulled in, stop order with dependants pulled in.
+ */
+import type { ServiceConfig } from '../layer.js'
+import { PlanFormatError } from './plan.js'
+import type { ServiceManager } from './services.js'
+
+type Services = Readonly<Record<string, ServiceConfig>>
+
+/**
+ * Orders services so that `after`/`before` hold (stable by name otherwise).
+ * Throws on a loop: `services in before/after loop: a, b` (§3.3).
+ */
+export function orderServices(services: Services, names: readonly string[]): string[] {
+  const wanted = new Set(names)
+  const successors = new Map<string, Set<string>>()
+  for (const name of Object.keys(services)) successors.set(name, new Set())
+  for (const [name, service] of Object.entries(services)) {
+    for (const before of service.before ?? []) successors.get(name)?.add(before)
+    for (const after of service.after ?? []) successors.get(after)?.add(name)
+  }
+  const indegree = new Map<string, number>([...successors.keys()].map((name) => [name, 0]))
+  for (const targets of successors.values()) {
+    for (const target of targets) indegree.set(target, (indegree.get(target) ?? 0) + 1)
+  }
+  const ready = [...indegree]
+    .filter(([, degree]) => degree === 0)
+    .map(([name]) => name)
+    .sort()
+  const order: string[] = []
+  while (ready.length > 0) {
+    const name = ready.shift() as string
+    order.push(name)
+    for (const target of [...(successors.get(name) ?? [])].sort()) {
+      const degree = (indegree.get(target) ?? 0) - 1
+      indegree.set(target, degree)
+      if (degree === 0) {
+        ready.push(target)
+        ready.sort()
+      }
+    }
+  }
+  if (order.length < successors.size) {
+    const loop = [...indegree]
+      .filter(([, degree]) => degree > 0)
+      .map(([name]) => name)
+      .sort()
+    throw new PlanFormatError(`services in before/after loop: ${loop.join(', ')}`)
+  }
+  return order.filter((name) => wanted.has(name))
+}
+
+/** Start order: the names plus what they require, ordered by after/before (§5.2). */
+export function startOrder(services: Services, names: readonly string[]): string[] {
+  const all = new Set<string>()
+  const visit = (name: string) => {
+    if (all.has(name)) return
+    all.add(name)
+    for (const required of services[name]?.requires ?? []) visit(required)
+  }
+  names.forEach(visit)
+  return orderServices(services, [...all])
+}
+
+/** Stop order: the names plus what requires them, in reverse start order (§5.2). */
+export function stopOrder(services: Services, names: readonly string[]): string[] {
+  const all = new Set(names)
+  for (let grew = true; grew;) {
+    grew = false
+    for (const [name, service] of Object.entries(services)) {
+      if (!all.has(name) && (service.requires ?? []).some((required) => all.has(required))) {
+        all.add(name)
+        grew = true
+      }
+    }
+  }
+  const known = [...all].filter((name) => name in services)
+  const gone = [...all].filter((name) => !(name in services))
+  return [...orderServices(services, known).reverse(), ...gone]
+}
+
+/** Which services an action stops and starts, and the change summary (§5.2). */
+export function planServiceAction(
+  action: string,
+  verb: string,
+  requested: readonly string[],
+  services: Services,
+  manager: Pick<ServiceManager, 'enabledServices' | 'changedServices'>,
+): { stop: string[]; start: string[]; summary: string } {
+  switch (action) {
+    case 'start':
+      return {
+        stop: [],
+        start: startOrder(services, requested),
+        summary: summarise(verb, requested),
+      }
+    case 'stop':
+      return {
+        stop: stopOrder(services, requested),
+        start: [],
+        summary: summarise(verb, requested),
+      }
+    case 'restart':
+      // Only the named services are stopped; what they require is started if needed.
+      return {
+        stop: stopOrder(services, requested).filter((name) => requested.includes(name)),
+        start: startOrder(services, requested),
+        summary: summarise(verb, requested),
+      }
+    case 'autostart': {
+      const enabled = manager.enabledServices()
+      return {
+        stop: [],
+        start: startOrder(services, enabled),
+        summary: summarise(verb, [...enabled].sort()),
+      }
+    }
+    default: {
+      // replan: services run before whose config changed restart; enabled ones start (§5.2).
+      const changed = manager.changedServices()
+      const wanted = [
+        ...new Set([...manager.enabledServices(), ...changed.filter((name) => name in services)]),
+      ]
+      return {
+        stop: stopOrder(services, changed),
+        start: startOrder(services, wanted),
+        summary: summarise(verb, wanted.sort()),
+      }
+    }
+  }
+}
+
+function summarise(verb: string, names: readonly string[]): string {
+  if (names.length === 0) return `${verb} - no services`
+  if (names.length === 1) return `${verb} service "${names[0]}"`
+  return `${verb} service "${names[0]}" and ${names.length - 1} more`
+}

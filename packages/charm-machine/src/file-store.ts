@@ -1,5 +1,6 @@
 import {
   closeSync,
+  ftruncateSync,
   fstatSync,
   mkdirSync,
   openSync,
@@ -72,8 +73,9 @@ export class FileStore implements CharmStore {
       snapshot = null
       offset = 0
     }
+    const notes = this.#dropTornTail()
     const { entries, problems: logProblems } = this.#readFrom(offset)
-    return { snapshot, entries, problems: [...problems, ...logProblems] }
+    return { snapshot, entries, problems: [...problems, ...logProblems], notes }
   }
 
   async readLog(): Promise<StoredLog> {
@@ -104,6 +106,29 @@ export class FileStore implements CharmStore {
     }
     writeFileSync(join(this.#directory, `quarantine-${stamp}.txt`), `${reason}\n`, { mode: 0o600 })
     this.#logBytes = 0
+  }
+
+  /**
+   * A crash during `append` can leave a final line without its newline. That entry was never
+   * applied (the checkpoint is written after it), so cut it off before anything is appended.
+   */
+  #dropTornTail(): string[] {
+    const size = this.#logSize()
+    if (size === 0) return []
+    const descriptor = openSync(this.logPath, 'r+')
+    try {
+      const window = Buffer.alloc(Math.min(size, 1 << 20))
+      readSync(descriptor, window, 0, window.length, size - window.length)
+      if (window[window.length - 1] === 0x0a) return []
+      const lastNewline = window.lastIndexOf(0x0a)
+      const keep =
+        lastNewline === -1 ? size - window.length : size - window.length + lastNewline + 1
+      ftruncateSync(descriptor, keep)
+      this.#logBytes = keep
+      return [`dropped a torn final log line (${size - keep} bytes) that was never applied`]
+    } finally {
+      closeSync(descriptor)
+    }
   }
 
   #ensureDirectory(): void {

@@ -7,8 +7,10 @@ export interface StoredUnit {
   snapshot: unknown
   /** Entries after the checkpoint's `seq`; every entry when there is no checkpoint. */
   entries: LogEntry[]
-  /** Damage the store found while reading (torn or invalid lines, unreadable checkpoint). */
+  /** Damage the store found while reading (invalid lines, unreadable checkpoint). */
   problems: string[]
+  /** Harmless repairs the store made (e.g. dropping a torn final line that was never applied). */
+  notes?: string[]
 }
 
 /** The whole log, for replay and recovery. */

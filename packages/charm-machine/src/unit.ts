@@ -94,6 +94,7 @@ export async function openUnit(options: {
   let recovery: string | null = null
   let state: { snapshot: CharmSnapshot; seq: number } | null = null
   const stored = await store.load()
+  notes.push(...(stored.notes ?? []))
   if (stored.snapshot !== null && stored.problems.length === 0) {
     try {
       const base = fromSnapshotRecord(machine, stored.snapshot)

@@ -82,14 +82,14 @@ describe('redelivery end to end', () => {
     queue.setAvailable(true)
 
     const dryRun = await runCli([...cliArgs, '--dry-run'], cliEnv())
-    expect(dryRun.code).toBe(0)
+    expect(dryRun.code, dryRun.stderr).toBe(0)
     expect(dryRun.stdout.trim().split('\n').at(-1)).toBe('{"redelivered": 0, "would_redeliver": 1}')
     expect(dryRun.stderr).toContain(`would redeliver delivery ${failed.id} (guid ${failed.guid}`)
     expect(github.attempts).toEqual([])
 
     const real = await runCli(cliArgs, cliEnv())
     expect(real.stderr).toContain(`redelivered delivery ${failed.id}`)
-    expect(real.code).toBe(0)
+    expect(real.code, real.stderr).toBe(0)
     expect(real.stdout.trim().split('\n').at(-1)).toBe('{"redelivered": 1}')
     const [redelivered] = github.deliveries(repoHook)
     expect(redelivered?.json).toMatchObject({ guid: failed.guid, redelivery: true, status: 'OK' })
@@ -152,7 +152,7 @@ describe('redelivery end to end', () => {
       expect(await served.exited).toBe(0)
 
       const depth = await runCli(['queue', '--json'], env)
-      expect(depth.code).toBe(0)
+      expect(depth.code, depth.stderr).toBe(0)
       expect(JSON.parse(depth.stdout)).toMatchObject({ small: 1 })
     } finally {
       cleanup()

@@ -1,7 +1,7 @@
 // The `pebble-double` bin as a new user meets it: start it on a socket, talk plain HTTP to it,
 // post a layer, see a real process start, stop it with SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -74,8 +74,17 @@ function exitOf(process: ChildProcess): Promise<number | null> {
   )
 }
 
+/** Whether any process has `pattern` in its command line (reads /proc, like `pgrep -f`). */
 function processRunning(pattern: string): boolean {
-  return spawnSync('pgrep', ['-f', pattern]).status === 0
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(pattern)
+      } catch {
+        return false
+      }
+    })
 }
 
 describe('pebble-double bin', () => {

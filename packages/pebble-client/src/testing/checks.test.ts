@@ -29,7 +29,7 @@ async function checkOf(name: string): Promise<CheckInfo | undefined> {
   return (await client.getChecks({ names: [name] }))[0]
 }
 
-const fast = { override: 'replace' as const, period: '50ms', threshold: 2 }
+const fast = { override: 'replace' as const, period: '80ms', threshold: 2 }
 
 describe('checks (§7) and health (§2)', () => {
   it('§3.1 adding a layer starts an enabled check at once, up with a perform-check change in Doing', async () => {
@@ -99,13 +99,13 @@ describe('checks (§7) and health (§2)', () => {
     await new Promise((resolve) => closed.close(resolve))
     await client.addLayer('base', {
       checks: {
-        open: { ...fast, tcp: { port, host: '127.0.0.1' } },
+        open: { ...fast, period: '300ms', tcp: { port, host: '127.0.0.1' } },
         shut: { ...fast, tcp: { port: closedPort, host: '127.0.0.1' } },
       },
     })
     await expect.poll(async () => (await checkOf('shut'))?.status).toBe('down')
+    await expect.poll(async () => (await checkOf('open'))?.successes ?? 0).toBeGreaterThan(0)
     expect((await checkOf('open'))?.status).toBe('up')
-    expect((await checkOf('open'))?.successes).toBeGreaterThan(0)
   })
 
   it('§7 an exec check follows the exit code of its command', async () => {

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const binPath = join(repoRoot, 'packages/pebble-client/dist/bin/pebble-double.js')
+// The committed shim npm links as `pebble-double`; it loads the tsc build.
+const binPath = join(repoRoot, 'packages/pebble-client/bin/pebble-double.js')
 
 let dir: string
 let socketPath: string

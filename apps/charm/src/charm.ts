@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { FileStore, charmMachine } from '@webhook-router/charm-machine'
+import { FileStore, charmMachine, type CharmStore } from '@webhook-router/charm-machine'
 import type {
   CharmDefinition,
   CharmRuntime,
@@ -31,6 +31,11 @@ export interface RouterCharmOptions {
   readonly containersDir?: string
   /** Randomness for the secret key (default `crypto.randomBytes`). */
   readonly random?: (size: number) => Buffer
+  /**
+   * The store `show-history` reads (default: the runtime's file store in the charm directory).
+   * The runtime does not hand its store to effects, so tests and embedders pass one here.
+   */
+  readonly historyStore?: (charmDir: string) => CharmStore
 }
 
 /**
@@ -46,6 +51,9 @@ export interface RouterCharmOptions {
  */
 export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefinition {
   const containersDir = options.containersDir ?? '/charm/containers'
+  const historyStore =
+    options.historyStore ??
+    ((charmDir: string) => new FileStore({ directory: join(charmDir, '.charm-machine') }))
   const models = new WeakMap<CharmRuntime, CharmModel>()
   const modelOf = (runtime: CharmRuntime): CharmModel => {
     let model = models.get(runtime)
@@ -103,11 +111,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
             action: createJujuAction(runtime.tools, input.name, input.params),
             ...(options.random !== undefined && { random: options.random }),
             history: (limit) =>
-              readHistory(
-                charmMachine,
-                new FileStore({ directory: join(runtime.context.charmDir, '.charm-machine') }),
-                limit,
-              ),
+              readHistory(charmMachine, historyStore(runtime.context.charmDir), limit),
           }
           switch (input.name) {
             case 'rotate-secret-key':

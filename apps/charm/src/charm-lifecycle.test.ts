@@ -189,7 +189,7 @@ describe('the reconcile', () => {
     const out = await context().run(on.updateStatus(), settled.state)
     expect(out.pebbleCalls.map((call) => call.method)).not.toContain('replan')
     expect(out.pebbleCalls.map((call) => call.method)).not.toContain('addLayer')
-    expect(out.calls.map((call) => call[0])).not.toContain('relation-set')
+    expect(out.calls.map((call) => call.tool)).not.toContain('relation-set')
     expect(out.state.unitStatus).toEqual({ name: 'active', message: '' })
   })
 

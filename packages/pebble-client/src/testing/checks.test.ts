@@ -126,6 +126,11 @@ describe('checks (§7) and health (§2)', () => {
     const bad = { ...fast, threshold: 1, tcp: { port: 1, host: '127.0.0.1' } }
     await client.addLayer('base', { checks: { 'ready-bad': { ...bad, level: 'ready' } } })
     await expect.poll(async () => (await checkOf('ready-bad'))?.status).toBe('down')
+    const recovering = await client.getChange((await checkOf('ready-bad'))?.['change-id'] ?? '')
+    const performing = await client.getChange(String(Number(recovering.id) - 1))
+    expect(performing.tasks?.[0]?.log?.[0]).toMatch(
+      / ERROR dial tcp 127\.0\.0\.1:1: connect: connection refused$/,
+    )
     expect(await client.health({ level: 'alive' })).toBe(true)
     expect(await client.health({ level: 'ready' })).toBe(false)
     expect(await client.health()).toBe(false)

@@ -3,6 +3,8 @@
  * threshold, each driven by a `perform-check` or `recover-check` change (contract §7).
  */
 import { spawn } from 'node:child_process'
+import { get as httpGet } from 'node:http'
+import { get as httpsGet } from 'node:https'
 import { connect } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { parseGoDuration } from '../duration.js'
@@ -257,22 +259,42 @@ export class CheckManager {
   }
 }
 
-async function httpCheck(
+/** GETs the URL; 2xx is success (§3.2). `node:http`, not fetch, which refuses some ports. */
+function httpCheck(
   url: string,
   headers: Record<string, string>,
   timeoutMs: number,
 ): Promise<string | undefined> {
-  let response: Response
-  try {
-    response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) })
-    await response.arrayBuffer()
-  } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause
-    return `Get "${url}": ${cause?.message ?? (error as Error).message}`
-  }
-  return response.status >= 200 && response.status < 300
-    ? undefined
-    : `non-2xx status code ${response.status}`
+  return new Promise((resolve) => {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      return resolve(`parse "${url}": invalid URL`)
+    }
+    const get =
+      parsed.protocol === 'https:' ? httpsGet : parsed.protocol === 'http:' ? httpGet : undefined
+    if (!get)
+      return resolve(
+        `Get "${url}": unsupported protocol scheme "${parsed.protocol.replace(':', '')}"`,
+      )
+    const request = get(parsed, { headers, timeout: timeoutMs }, (response) => {
+      response.resume()
+      response.once('end', () => {
+        const status = response.statusCode ?? 0
+        resolve(status >= 200 && status < 300 ? undefined : `non-2xx status code ${status}`)
+      })
+    })
+    request.once('timeout', () => {
+      request.destroy()
+      resolve(
+        `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      )
+    })
+    request.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(`Get "${url}": ${goNetError(error)}`),
+    )
+  })
 }
 
 function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
@@ -286,8 +308,29 @@ function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string
       socket.destroy()
       resolve(undefined)
     })
-    socket.once('error', (error) => resolve(`dial tcp ${host}:${port}: ${error.message}`))
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(goNetError(error, `${host}:${port}`)),
+    )
   })
+}
+
+const GO_ERRNO: Record<string, string> = {
+  ECONNREFUSED: 'connect: connection refused',
+  ECONNRESET: 'read: connection reset by peer',
+  EHOSTUNREACH: 'connect: no route to host',
+  ENETUNREACH: 'connect: network is unreachable',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'no such host',
+}
+
+/** Node's socket errors in the words of Go's net package, as Pebble's check logs show them. */
+function goNetError(
+  error: NodeJS.ErrnoException & { address?: string; port?: number },
+  target?: string,
+): string {
+  const address = target ?? (error.address ? `${error.address}:${error.port ?? ''}` : '')
+  const text = GO_ERRNO[error.code ?? ''] ?? error.message
+  return address ? `dial tcp ${address}: ${text}` : text
 }
 
 function typeOf(config: CheckConfig): 'http' | 'tcp' | 'exec' {

@@ -181,4 +181,19 @@ describe('exec (§9)', () => {
     expect(error).toBeInstanceOf(ExecError)
     expect((error as ExecError).exitCode).toBe(-1)
   })
+
+  it('§9.1 runs as another user when the daemon is root, and rejects an unknown user with 400', async ({
+    skip,
+  }) => {
+    await expect(client.exec(['true'], { user: 'no-such-user-here' })).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'user: unknown user no-such-user-here',
+    })
+    if (process.getuid?.() !== 0) skip('needs root to switch user')
+    const result = await client.exec(['sh', '-c', 'id -un; echo $HOME'], {
+      user: 'nobody',
+      workingDir: '/',
+    })
+    expect(result.stdout.split('\n')[0]).toBe('nobody')
+  })
 })

@@ -94,7 +94,10 @@ export function readDispatchContext(env: Record<string, string | undefined>): Di
   if (!parsed.success) {
     const issue = parsed.issues[0]
     const key = issue.path?.[0]?.key
-    throw new DispatchEnvError(`${typeof key === 'string' ? key : 'environment'}: ${issue.message}`)
+    const name = typeof key === 'string' ? key : 'environment'
+    if (issue.input === undefined)
+      throw new DispatchEnvError(`${name} is not set: not running as a Juju hook?`)
+    throw new DispatchEnvError(`${name}: ${issue.message}`)
   }
   const [location, name] = parsed.output.JUJU_DISPATCH_PATH.split('/') as [string, string]
   const kind = location === 'actions' ? 'action' : 'hook'

@@ -282,6 +282,7 @@ export class Daemon {
     try {
       this.services.signal(request.signal as NodeJS.Signals, request.services)
     } catch (error) {
+      if (error instanceof HttpError) throw error
       return errorReply(500, (error as Error).message)
     }
     return syncReply(true)

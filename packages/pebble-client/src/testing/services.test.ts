@@ -342,6 +342,10 @@ describe('services (§5)', () => {
       },
     })
     await client.startAndWait(['hup'])
+    await expect(client.sendSignal('SIGNOPE', ['hup'])).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'invalid signal name "SIGNOPE"',
+    })
     await client.sendSignal('SIGHUP', ['hup'])
     await expect.poll(() => readFile(out, 'utf8').catch(() => ''), { timeout: 2000 }).toBe('got\n')
     await client.stopAndWait(['hup'])
@@ -362,5 +366,28 @@ describe('services (§5)', () => {
       err: expect.stringContaining('exited quickly with code 4, will ignore'),
     })
     expect(await currentOf('parent')).toBe('error')
+  })
+
+  it('§5.3 an automatic restart from backoff keeps the config the service was started with', async () => {
+    await client.addLayer('base', {
+      services: {
+        flaky: {
+          override: 'replace',
+          command: 'sh -c "sleep 0.3; exit 1"',
+          'backoff-delay': '50ms',
+        },
+      },
+    })
+    await client.startAndWait(['flaky'])
+    await client.addLayer(
+      'base',
+      { services: { flaky: { override: 'merge', environment: { V: '2' } } } },
+      { combine: true },
+    )
+    await expect.poll(() => currentOf('flaky'), { timeout: 3000 }).toBe('backoff')
+    await expect.poll(() => currentOf('flaky'), { timeout: 3000 }).toBe('active')
+    // Replan still sees the new config as a change and restarts the service.
+    const replan = await client.replanAndWait()
+    expect(replan.tasks?.map((task) => task.kind)).toEqual(['stop', 'start'])
   })
 })

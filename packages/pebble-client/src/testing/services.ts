@@ -3,6 +3,7 @@
  * servstate does (contract §5).
  */
 import type { ChildProcess } from 'node:child_process'
+import { constants } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
 import { parseGoDuration } from '../duration.js'
 import type { Layer, ServiceConfig } from '../layer.js'
@@ -13,6 +14,7 @@ import {
   type TaskRecord,
   type TaskStep,
 } from './changes.js'
+import { HttpError } from './http-error.js'
 import { killGroup } from './process-env.js'
 import { launchServiceProcess } from './service-process.js'
 
@@ -109,6 +111,7 @@ export class ServiceManager {
 
   /** Sends a signal to running services; throws for one that is not running (500, §11). */
   signal(signal: NodeJS.Signals, names: readonly string[]): void {
+    if (!(signal in constants.signals)) throw new HttpError(400, `invalid signal name "${signal}"`)
     for (const name of names) {
       const record = this.records.get(name)
       if (!record?.child?.pid || !['starting', 'running'].includes(record.state)) {
@@ -263,7 +266,8 @@ export class ServiceManager {
 
   private restartFromBackoff(record: ServiceRecord): void {
     if (record.state !== 'backoff') return
-    const config = this.options.plan().services?.[record.name] ?? record.config
+    // Auto-restarts reuse the config the service was started with; only replan picks up a new one.
+    const { config } = record
     try {
       this.spawnService(record.name, structuredClone(config))
     } catch {

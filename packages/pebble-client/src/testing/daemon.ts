@@ -10,7 +10,7 @@ import { ChangeStore } from './changes.js'
 import { CheckManager } from './checks.js'
 import { asyncReply, errorReply, syncReply, type Reply } from './envelope.js'
 import { ExecManager } from './exec.js'
-import { HttpError } from './http-error.js'
+import { firstIssue, HttpError } from './http-error.js'
 import {
   combineLayers,
   PlanFormatError,
@@ -313,9 +313,6 @@ function decode<TSchema extends v.GenericSchema>(
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, body)
   if (!result.success)
-    throw new HttpError(
-      400,
-      `cannot decode request body: ${v.summarize(result.issues).split('\n')[0]}`,
-    )
+    throw new HttpError(400, `cannot decode request body: ${firstIssue(result.issues)}`)
   return result.output
 }

@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { formatGoDuration, parseGoDuration } from '../duration.js'
 import type { Layer } from '../layer.js'
 import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
-import { HttpError } from './http-error.js'
+import { firstIssue, HttpError } from './http-error.js'
 import {
   buildEnvironment,
   isDirectory,
@@ -75,7 +75,7 @@ export class ExecManager {
   create(body: unknown): { change: ChangeRecord; result: Record<string, unknown> } {
     const parsed = v.safeParse(ExecRequestSchema, body)
     if (!parsed.success)
-      throw new HttpError(400, `cannot decode request body: ${v.summarize(parsed.issues)}`)
+      throw new HttpError(400, `cannot decode request body: ${firstIssue(parsed.issues)}`)
     const request = parsed.output
     const command = request.command ?? []
     if (command.length === 0) throw new HttpError(400, 'must specify command')

@@ -25,7 +25,7 @@ import {
   type MultipartPart,
 } from '../multipart.js'
 import { errorReply, syncReply, type Reply } from './envelope.js'
-import { HttpError } from './http-error.js'
+import { firstIssue, HttpError } from './http-error.js'
 import { resolveIdentity, type IdentityFields } from './process-env.js'
 
 const Ownership = {
@@ -92,7 +92,7 @@ export class FilesApi {
     }
     const parsed = v.safeParse(JsonRequestSchema, json)
     if (!parsed.success)
-      return errorReply(400, `cannot decode request body: ${v.summarize(parsed.issues)}`)
+      return errorReply(400, `cannot decode request body: ${firstIssue(parsed.issues)}`)
     const request = parsed.output
     if (request.action === 'make-dirs') {
       return syncReply(await Promise.all((request.dirs ?? []).map((dir) => this.makeDir(dir))))
@@ -172,7 +172,7 @@ export class FilesApi {
     let request
     try {
       const parsed = v.safeParse(WriteRequestSchema, JSON.parse(first.body.toString('utf8')))
-      if (!parsed.success) throw new Error(v.summarize(parsed.issues))
+      if (!parsed.success) throw new Error(firstIssue(parsed.issues))
       request = parsed.output
     } catch (error) {
       return errorReply(400, `cannot decode request body: ${(error as Error).message}`)

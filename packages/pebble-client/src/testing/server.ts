@@ -123,8 +123,8 @@ export function createDoubleServer(daemon: Daemon, files: FilesApi): Server {
     try {
       if (!match) throw new HttpError(404, 'invalid API endpoint requested')
       daemon.exec.upgrade(
-        decodeURIComponent(match[1] ?? ''),
-        decodeURIComponent(match[2] ?? ''),
+        safeDecode(match[1] ?? ''),
+        safeDecode(match[2] ?? ''),
         request,
         socket,
         head,
@@ -178,10 +178,18 @@ function dispatch(table: Route[], request: IncomingMessage): Reply | Promise<Rep
       query: url.searchParams,
       body,
       request,
-      params: match.slice(1).map(decodeURIComponent),
+      params: match.slice(1).map(safeDecode),
     })
   }
   return errorReply(404, 'invalid API endpoint requested')
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -19,6 +19,7 @@ describe('parseWorkloadConfig', () => {
       port: 8000,
       metricsPort: 9102,
       queuePath: './.data/queue.sqlite',
+      queueSynchronous: 'FULL',
       mongodbUri: undefined,
       shutdownTimeoutMs: 4000,
     })
@@ -35,6 +36,7 @@ describe('parseWorkloadConfig', () => {
       APP_PORT: '8080',
       APP_METRICS_PORT: '9200',
       APP_QUEUE_PATH: '/var/lib/router/q.sqlite',
+      APP_QUEUE_SYNCHRONOUS: 'normal',
       MONGODB_DB_CONNECT_STRING: 'mongodb://u:p@db:27017/github-runner-webhook-router',
       APP_SHUTDOWN_TIMEOUT_MS: '2500',
     })
@@ -44,6 +46,7 @@ describe('parseWorkloadConfig', () => {
       port: 8080,
       metricsPort: 9200,
       queuePath: '/var/lib/router/q.sqlite',
+      queueSynchronous: 'NORMAL',
       mongodbUri: 'mongodb://u:p@db:27017/github-runner-webhook-router',
       shutdownTimeoutMs: 2500,
     })
@@ -87,6 +90,12 @@ describe('parseWorkloadConfig', () => {
       "Invalid 'MONGODB_DB_CONNECT_STRING' config. Expected a mongodb:// or mongodb+srv:// URI.",
     )
     expect(message).not.toContain('hunter2')
+  })
+
+  it('rejects an unknown SQLite synchronous mode', () => {
+    expect(parseError({ APP_QUEUE_SYNCHRONOUS: 'off' })).toBe(
+      "Invalid 'APP_QUEUE_SYNCHRONOUS' config. Expected full or normal.",
+    )
   })
 
   it('rejects a blank host', () => {

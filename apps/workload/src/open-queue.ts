@@ -57,5 +57,5 @@ export const openConfiguredQueue: QueueOpener = async (config, mode, options) =>
     )
   }
   mkdirSync(dirname(path), { recursive: true })
-  return createSqliteQueue({ path, dedupRetentionMs })
+  return createSqliteQueue({ path, dedupRetentionMs, synchronous: config.queueSynchronous })
 }

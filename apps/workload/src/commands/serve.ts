@@ -54,6 +54,7 @@ Environment:
   APP_METRICS_PORT              metrics port (default 9102)
   APP_LOG_LEVEL                 debug | info | warning | error, any case (default info)
   APP_QUEUE_PATH                SQLite queue file (default ./.data/queue.sqlite)
+  APP_QUEUE_SYNCHRONOUS         SQLite durability: full (default, survives power loss) or normal
   MONGODB_DB_CONNECT_STRING     use MongoDB instead of SQLite
   APP_SHUTDOWN_TIMEOUT_MS       drain bound on SIGTERM/SIGINT (default 4000)
   APP_REDELIVERY_INTERVAL       seconds between scans for failed deliveries (unset = off);

@@ -13,6 +13,7 @@ import type {
 import type { EffectName, EffectResult } from './events.js'
 import type { EffectRequest } from './log.js'
 import type { CharmMachine } from './machine.js'
+import { issueLine } from './issues.js'
 
 /** Context every effect receives besides its input. */
 export interface EffectContext {
@@ -100,9 +101,7 @@ export async function runEffect(
   if (schema !== undefined) {
     const parsed = v.safeParse(schema, json)
     if (!parsed.success) {
-      return fail(
-        `${request.src} returned an invalid output: ${v.summarize(parsed.issues).split('\n')[0]}`,
-      )
+      return fail(`${request.src} returned an invalid output: ${issueLine(parsed.issues)}`)
     }
   }
   return {

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { CharmFactsSchema } from './facts.js'
+import { issueLine } from './issues.js'
 
 const base = { now: v.pipe(v.string(), v.isoTimestamp()), facts: CharmFactsSchema }
 const relation = {
@@ -154,5 +155,5 @@ export function parseJujuEvent(
 ): { success: true; event: JujuEvent } | { success: false; message: string } {
   const result = v.safeParse(JujuEventSchema, input)
   if (result.success) return { success: true, event: result.output }
-  return { success: false, message: v.summarize(result.issues).split('\n')[0] ?? 'invalid event' }
+  return { success: false, message: issueLine(result.issues) }
 }

@@ -5,6 +5,7 @@ import type { CharmEvent } from './events.js'
 import { EffectResultSchema, JujuEventSchema, RecoveredEventSchema } from './events.js'
 import { CharmFactsSchema } from './facts.js'
 import type { CharmMachine } from './machine.js'
+import { issueLine } from './issues.js'
 
 /**
  * One entry of a unit's log: a Juju event with the facts read at dispatch time, an effect result
@@ -53,9 +54,7 @@ export function eventOfEntry(entry: LogEntry): CharmEvent {
       ? v.safeParse(RecoveredEventSchema, entry.event)
       : v.safeParse(EffectResultSchema, entry.event)
   if (!candidate.success) {
-    throw new Error(
-      `log entry ${entry.seq} (${type}): ${v.summarize(candidate.issues).split('\n')[0]}`,
-    )
+    throw new Error(`log entry ${entry.seq} (${type}): ${issueLine(candidate.issues)}`)
   }
   return candidate.output
 }
@@ -63,7 +62,7 @@ export function eventOfEntry(entry: LogEntry): CharmEvent {
 /** Parses one stored line (JSON text) into a {@link LogEntry}. */
 export function parseLogLine(line: string): LogEntry {
   const parsed = v.safeParse(LogEntrySchema, JSON.parse(line))
-  if (!parsed.success) throw new Error(v.summarize(parsed.issues).split('\n')[0])
+  if (!parsed.success) throw new Error(issueLine(parsed.issues))
   eventOfEntry(parsed.output)
   return parsed.output
 }

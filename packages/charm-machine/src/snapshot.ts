@@ -4,6 +4,7 @@ import { CharmFactsSchema } from './facts.js'
 import type { CharmContext } from './context.js'
 import type { CharmSnapshot } from './log.js'
 import type { CharmMachine } from './machine.js'
+import { issueLine } from './issues.js'
 
 const nullableString = v.nullable(v.string())
 
@@ -85,8 +86,7 @@ export function fromSnapshotRecord(
   stored: unknown,
 ): { snapshot: CharmSnapshot; seq: number } {
   const parsed = v.safeParse(SnapshotRecordSchema, stored)
-  if (!parsed.success)
-    throw new Error(`invalid snapshot: ${v.summarize(parsed.issues).split('\n')[0]}`)
+  if (!parsed.success) throw new Error(`invalid snapshot: ${issueLine(parsed.issues)}`)
   const record = parsed.output
   const expected = machineVersion(machine)
   if (record.machineVersion !== expected) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as v from 'valibot'
 import { HookToolError, HookToolOutputError, hookToolError } from './errors.js'
+import { issueLine } from '../issues.js'
 
 /** The result of one tool process. */
 export interface ToolOutput {
@@ -175,7 +176,7 @@ export function createHookTools(run: ToolRunner): HookTools {
       throw new HookToolOutputError(
         argv[0] ?? '',
         0,
-        `ERROR unexpected output: ${v.summarize(parsed.issues).split('\n')[0]}`,
+        `ERROR unexpected output: ${issueLine(parsed.issues)}`,
         stdout,
       )
     }

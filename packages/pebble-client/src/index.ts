@@ -29,4 +29,14 @@ export { unixSocketTransport } from './transport.js'
 export type { Transport, TransportRequest, TransportResponse } from './transport.js'
 export { formatGoDuration, parseGoDuration } from './duration.js'
 export { splitServiceCommand, splitShellWords, ShellWordsError } from './shell-words.js'
-export type { Change, CheckInfo, FileInfo, ServiceInfo, SystemInfo, Task } from './wire.js'
+export type {
+  Change,
+  ChangeStatus,
+  CheckInfo,
+  CheckStatus,
+  FileInfo,
+  ServiceInfo,
+  ServiceStatus,
+  SystemInfo,
+  Task,
+} from './wire.js'

@@ -60,6 +60,20 @@ export const ChangeSchema = v.looseObject({
   'ready-time': v.optional(v.string()),
   data: v.optional(v.record(v.string(), v.unknown())),
 })
+/** Status of a change or task (§6.2). */
+export type ChangeStatus =
+  | 'Do'
+  | 'Doing'
+  | 'Done'
+  | 'Abort'
+  | 'Undo'
+  | 'Undoing'
+  | 'Undone'
+  | 'Hold'
+  | 'Error'
+  | 'Wait'
+  | (string & {})
+
 /** A change: Pebble's unit of asynchronous work (§6.2). Failure is in `err`. */
 export type Change = v.InferOutput<typeof ChangeSchema>
 
@@ -69,11 +83,14 @@ export const ServiceInfoSchema = v.looseObject({
   current: v.string(),
   'current-since': v.optional(v.string()),
 })
-/**
- * One service as `GET /v1/services` reports it (§5.1). `current` is `active`, `inactive`,
- * `backoff` or `error`; kept a string so a newer Pebble's states do not break parsing.
- */
-export type ServiceInfo = v.InferOutput<typeof ServiceInfoSchema>
+/** A service's `current` state (§5.1); other strings pass through from newer Pebbles. */
+export type ServiceStatus = 'active' | 'inactive' | 'backoff' | 'error' | (string & {})
+
+/** One service as `GET /v1/services` reports it (§5.1). */
+export type ServiceInfo = Omit<v.InferOutput<typeof ServiceInfoSchema>, 'current' | 'startup'> & {
+  startup: 'enabled' | 'disabled' | (string & {})
+  current: ServiceStatus
+}
 
 export const CheckInfoSchema = v.looseObject({
   name: v.string(),
@@ -86,8 +103,13 @@ export const CheckInfoSchema = v.looseObject({
   'change-id': v.optional(v.string()),
   'prev-change-id': v.optional(v.string()),
 })
+/** A check's state (§7); other strings pass through from newer Pebbles. */
+export type CheckStatus = 'up' | 'down' | 'inactive' | (string & {})
+
 /** One check as `GET /v1/checks` reports it (§7). `failures` is omitted by Pebble when 0. */
-export type CheckInfo = v.InferOutput<typeof CheckInfoSchema>
+export type CheckInfo = Omit<v.InferOutput<typeof CheckInfoSchema>, 'status'> & {
+  status: CheckStatus
+}
 
 export const ExecResultSchema = v.looseObject({
   'task-id': v.string(),

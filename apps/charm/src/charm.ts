@@ -84,6 +84,16 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
         new PebbleClient({ socketPath: join(containersDir, container, 'pebble.socket') }),
       ),
     async beforeDispatch(runtime) {
+      // Start the reads every dispatch makes at once; the runtime's facts reader then finds
+      // them in the tool cache instead of spawning the tools one after another.
+      const { tools } = runtime
+      await Promise.all([
+        tools.isLeader(),
+        tools.configGet(),
+        ...[MONGODB_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map((endpoint) =>
+          tools.relationIds(endpoint),
+        ),
+      ]).catch(() => undefined)
       // update-status runs every five minutes: only the ingress address is re-published then.
       const scope = runtime.context.name === 'update-status' ? 'ingress' : 'all'
       await publishRelationData(modelOf(runtime), scope)

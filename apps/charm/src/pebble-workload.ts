@@ -48,7 +48,21 @@ export function pebbleWorkload(
       await client.replanAndWait(wait)
     },
     async getServices(names) {
-      return (await client.getServices(names)) as ServiceInfo[]
+      return (await client.getServices(names)).map((service): ServiceInfo => {
+        const { name, startup, current } = service as {
+          name?: unknown
+          startup?: unknown
+          current?: unknown
+        }
+        return {
+          name: String(name),
+          startup: startup === 'enabled' ? 'enabled' : 'disabled',
+          current:
+            current === 'active' || current === 'backoff' || current === 'error'
+              ? current
+              : 'inactive',
+        }
+      })
     },
     async start(names) {
       await client.startAndWait(names, wait)

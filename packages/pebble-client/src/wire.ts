@@ -87,9 +87,12 @@ export const ServiceInfoSchema = v.looseObject({
 export type ServiceStatus = 'active' | 'inactive' | 'backoff' | 'error' | (string & {})
 
 /** One service as `GET /v1/services` reports it (§5.1). */
-export type ServiceInfo = Omit<v.InferOutput<typeof ServiceInfoSchema>, 'current' | 'startup'> & {
+export interface ServiceInfo {
+  name: string
   startup: 'enabled' | 'disabled' | (string & {})
   current: ServiceStatus
+  /** When `current` last changed; absent for a service never started. */
+  'current-since'?: string | undefined
 }
 
 export const CheckInfoSchema = v.looseObject({
@@ -106,9 +109,19 @@ export const CheckInfoSchema = v.looseObject({
 /** A check's state (§7); other strings pass through from newer Pebbles. */
 export type CheckStatus = 'up' | 'down' | 'inactive' | (string & {})
 
-/** One check as `GET /v1/checks` reports it (§7). `failures` is omitted by Pebble when 0. */
-export type CheckInfo = Omit<v.InferOutput<typeof CheckInfoSchema>, 'status'> & {
+/** One check as `GET /v1/checks` reports it (§7). */
+export interface CheckInfo {
+  name: string
+  level?: 'alive' | 'ready' | (string & {}) | undefined
+  startup?: 'enabled' | 'disabled' | (string & {}) | undefined
   status: CheckStatus
+  successes?: number | undefined
+  /** Omitted by Pebble when 0. */
+  failures?: number | undefined
+  threshold: number
+  /** The running perform-check or recover-check change; absent when inactive. */
+  'change-id'?: string | undefined
+  'prev-change-id'?: string | undefined
 }
 
 export const ExecResultSchema = v.looseObject({

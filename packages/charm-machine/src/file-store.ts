@@ -117,9 +117,12 @@ export class FileStore implements CharmStore {
     if (size === 0) return []
     const descriptor = openSync(this.logPath, 'r+')
     try {
+      const last = Buffer.alloc(1)
+      readSync(descriptor, last, 0, 1, size - 1)
+      if (last[0] === 0x0a) return []
+      // Only after a crash: look back for the last complete line.
       const window = Buffer.alloc(Math.min(size, 1 << 20))
       readSync(descriptor, window, 0, window.length, size - window.length)
-      if (window[window.length - 1] === 0x0a) return []
       const lastNewline = window.lastIndexOf(0x0a)
       const keep =
         lastNewline === -1 ? size - window.length : size - window.length + lastNewline + 1

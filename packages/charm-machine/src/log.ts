@@ -3,7 +3,7 @@ import { initialTransition, transition } from 'xstate'
 import type { AnyEventObject, SnapshotFrom } from 'xstate'
 import type { CharmEvent } from './events.js'
 import { EffectResultSchema, JujuEventSchema, RecoveredEventSchema } from './events.js'
-import { CharmFactsSchema } from './facts.js'
+import type { CharmFacts } from './facts.js'
 import type { CharmMachine } from './machine.js'
 import { issueLine } from './issues.js'
 
@@ -15,7 +15,11 @@ export const LogEntrySchema = v.strictObject({
   seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
   at: v.pipe(v.string(), v.isoTimestamp()),
   event: v.looseObject({ type: v.pipe(v.string(), v.minLength(1)) }),
-  facts: v.nullable(CharmFactsSchema),
+  // Checked in full by `eventOfEntry`, together with the event it belongs to.
+  facts: v.custom<CharmFacts | null>(
+    (input) => input === null || (typeof input === 'object' && !Array.isArray(input)),
+    'facts must be an object or null',
+  ),
 })
 
 /** See {@link LogEntrySchema}. */
@@ -95,8 +99,17 @@ export function applyEvent(
   return { snapshot: next, effects, stopped }
 }
 
+/** Rebuilds the event of an entry that was validated when it was read (see {@link parseLogLine}). */
+function trustedEvent(entry: LogEntry): CharmEvent {
+  const { type } = entry.event
+  if (type.startsWith('juju.'))
+    return { ...entry.event, now: entry.at, facts: entry.facts } as CharmEvent
+  return entry.event as CharmEvent
+}
+
 /**
- * Replays a log with the pure transition function and runs no effect.
+ * Replays a log with the pure transition function and runs no effect. Entries are trusted: stores
+ * validate them when they read them ({@link parseLogLine}).
  *
  * @example
  * ```ts
@@ -111,7 +124,7 @@ export function replayLog(
   let snapshot = from
   let seq = 0
   for (const entry of entries) {
-    snapshot = applyEvent(machine, snapshot, eventOfEntry(entry)).snapshot
+    snapshot = applyEvent(machine, snapshot, trustedEvent(entry)).snapshot
     seq = entry.seq
   }
   return { snapshot, seq }

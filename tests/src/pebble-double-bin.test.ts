@@ -124,6 +124,19 @@ describe('pebble-double bin', () => {
     expect(existsSync(socketPath)).toBe(false)
   })
 
+  it('exits on SIGTERM even while a client long-polls a change', async () => {
+    const bin = await startBin()
+    // An exec whose websockets never connect stays pending for 5 s: something to wait on.
+    const pending = await call('POST', '/v1/exec', { command: ['true'] })
+    const change = String(pending.json['change'])
+    const waiting = call('GET', `/v1/changes/${change}/wait?timeout=1h`).catch(() => 'closed')
+    await new Promise((wait) => setTimeout(wait, 100))
+    bin.kill('SIGTERM')
+    const hung = new Promise((done) => setTimeout(() => done('still running'), 20_000).unref())
+    expect(await Promise.race([exitOf(bin), hung])).toBe(0)
+    expect(await waiting).toBe('closed')
+  })
+
   it('exits 2 with a one-line message for bad arguments', () => {
     const missing = spawnSync(process.execPath, [binPath], { encoding: 'utf8' })
     expect(missing.status).toBe(2)

@@ -65,4 +65,5 @@ async function main(): Promise<number> {
   return stopped
 }
 
-process.exitCode = await main()
+// Exit explicitly: a client long-polling /wait must not keep a stopped daemon alive.
+process.exit(await main())

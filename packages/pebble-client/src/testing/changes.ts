@@ -177,6 +177,7 @@ export class ChangeStore {
           this.waiters.set(change.id, remaining)
           resolve(false)
         }, timeoutMs)
+        timer.unref()
       }
     })
   }

@@ -1,6 +1,7 @@
 import {
   createState,
   on,
+  relation,
   type HarnessEvent,
   type State,
 } from '@webhook-router/charm-machine/testing'
@@ -271,5 +272,36 @@ describe('the reconcile', () => {
       createState({ containers: [app({ canConnect: false })] }),
     )
     expect(out.exitCode).toBe(0)
+  })
+
+  it('publishes the application data and sets the app status once the unit becomes leader', async () => {
+    const ingress = relation({ endpoint: 'ingress', id: 9, remoteApp: 'traefik-k8s' })
+    const follower = await context().run(
+      on.configChanged(),
+      readyState({ leader: false, relations: [peer(), mongodb(true), ingress] }),
+    )
+    expect(follower.state.relations.find((r) => r.endpoint === 'ingress')?.localAppData).toEqual({})
+    const out = await context().run(on.leaderElected(), { ...follower.state, leader: true })
+    expect(out.state.relations.find((r) => r.endpoint === 'ingress')?.localAppData['name']).toBe(
+      `"${APP}"`,
+    )
+    expect(out.state.appStatus).toEqual({ name: 'active', message: '' })
+  })
+
+  it('keeps the key when leadership moves to a unit that did not create it', async () => {
+    const out = await context().run(on.leaderElected(), readyState())
+    expect(
+      out.state.relations.find((r) => r.endpoint === 'secret-storage')?.localAppData[
+        'app_secret_key'
+      ],
+    ).toBe(KEY)
+  })
+
+  it('exits cleanly on stop and remove', async () => {
+    const settled = await context().run(on.configChanged(), readyState())
+    const stopped = await context().run(on.stop(), settled.state)
+    expect(stopped.exitCode).toBe(0)
+    const removed = await context().run(on.remove(), stopped.state)
+    expect(removed.exitCode).toBe(0)
   })
 })

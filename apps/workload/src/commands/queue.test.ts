@@ -105,7 +105,7 @@ describe('webhook-router queue', () => {
     const { code, stderr } = await runQueue([], queue)
     expect(code).toBe(1)
     expect(stderr).toHaveLength(1)
-    expect(stderr[0]).toMatch(/^webhook-router queue: cannot read the memory queue at /)
+    expect(stderr[0]).toMatch(/^webhook-router queue: memory queue is unavailable/)
   })
 })
 

@@ -191,6 +191,23 @@ function run() {
         fail(2, `invalid port range "${args.at(-1)}"`)
       state.ports.push(args.at(-1))
       return out('')
+    case 'network-get': {
+      const ref = flag('-r')
+      if (ref !== undefined && state.relations[ref] === undefined) {
+        return fail(2, `invalid value "${ref}" for option -r: relation not found`)
+      }
+      const address = state.networks?.[args[0]] ?? '10.1.2.3'
+      return out({
+        'bind-addresses': [
+          {
+            'interface-name': 'eth0',
+            addresses: [{ hostname: '', value: address, cidr: '10.1.2.0/24' }],
+          },
+        ],
+        'egress-subnets': ['10.1.2.3/32'],
+        'ingress-addresses': [address],
+      })
+    }
     default:
       return fail(2, `unknown tool ${tool}`)
   }

@@ -21,7 +21,7 @@ export class HookToolError extends Error {
   }
 }
 
-/** A `relation-*` tool said `relation not found` (for example a stale `-r` id). */
+/** A `relation-*` or `network-get` tool said `relation not found` (for example a stale `-r` id). */
 export class RelationNotFoundError extends HookToolError {
   override readonly name = 'RelationNotFoundError'
 }
@@ -48,7 +48,10 @@ export function hookToolError(
   stderr: string,
   stdout = '',
 ): HookToolError {
-  if (tool.startsWith('relation-') && /relation not found/i.test(stderr)) {
+  if (
+    (tool.startsWith('relation-') || tool.startsWith('network-')) &&
+    /relation not found/i.test(stderr)
+  ) {
     return new RelationNotFoundError(tool, code, stderr, stdout)
   }
   if (tool.startsWith('secret-') && /not found/i.test(stderr)) {

@@ -43,6 +43,7 @@ const TOOLS = [
   'state-set',
   'application-version-set',
   'open-port',
+  'network-get',
 ]
 
 interface FakeState {
@@ -292,6 +293,16 @@ describe('hook-tool backend', () => {
     await juju.tools.openPort('8000/tcp')
     expect(juju.read()['ports']).toEqual(['8000/tcp'])
     await expect(juju.tools.openPort('eight/tcp')).rejects.toMatchObject({ code: 2 })
+  })
+
+  it('reads the bind address with network-get, scoped to a relation', async () => {
+    const juju = fakeJuju()
+    const network = await juju.tools.networkGet('ingress', { relation: 'mongodb:7' })
+    expect(network['bind-addresses'][0]?.addresses[0]?.value).toBe('10.1.2.3')
+    expect(juju.lastArgs()).toEqual(['--format=json', '-r', 'mongodb:7', 'ingress'])
+    await expect(
+      juju.tools.networkGet('ingress', { relation: 'mongodb:99' }),
+    ).rejects.toBeInstanceOf(RelationNotFoundError)
   })
 
   it('reports a tool missing from PATH with exit 127', async () => {

@@ -42,6 +42,17 @@ export interface SecretInfo {
   rotates?: string
 }
 
+/** What `network-get --format=json` reports for a binding. */
+export interface NetworkInfo {
+  'bind-addresses': {
+    'mac-address'?: string
+    'interface-name'?: string
+    addresses: { hostname?: string; value: string; cidr?: string }[]
+  }[]
+  'egress-subnets': string[]
+  'ingress-addresses': string[]
+}
+
 /** The hook tools, with the flags and JSON formats ops uses (contract §2). */
 export interface HookTools {
   configGet(): Promise<Record<string, string | number | boolean>>
@@ -87,6 +98,8 @@ export interface HookTools {
   stateSet(data: Record<string, string>): Promise<void>
   applicationVersionSet(version: string): Promise<void>
   openPort(port: string, options?: { endpoints?: string[] }): Promise<void>
+  /** `network-get`; the bind address ops uses is `['bind-addresses'][0].addresses[0].value`. */
+  networkGet(binding: string, options?: { relation?: string }): Promise<NetworkInfo>
 }
 
 const ACTION_KEY = /^[a-z0-9](([a-z0-9-.]+)?[a-z0-9])?$/
@@ -210,7 +223,38 @@ export function createHookTools(run: ToolRunner): HookTools {
     ...(options.owner === undefined ? [] : ['--owner', options.owner]),
   ]
 
+  const NetworkSchema = v.looseObject({
+    'bind-addresses': v.optional(
+      v.array(
+        v.looseObject({
+          'mac-address': v.optional(v.string()),
+          'interface-name': v.optional(v.string()),
+          addresses: v.optional(
+            v.array(
+              v.looseObject({
+                hostname: v.optional(v.string()),
+                value: v.string(),
+                cidr: v.optional(v.string()),
+              }),
+            ),
+            [],
+          ),
+        }),
+      ),
+      [],
+    ),
+    'egress-subnets': v.optional(v.array(v.string()), []),
+    'ingress-addresses': v.optional(v.array(v.string()), []),
+  })
+
   return {
+    networkGet: (binding, options = {}) =>
+      json(NetworkSchema, [
+        'network-get',
+        '--format=json',
+        ...(options.relation === undefined ? [] : ['-r', options.relation]),
+        binding,
+      ]) as Promise<NetworkInfo>,
     configGet: () =>
       json(v.record(v.string(), v.union([v.string(), v.number(), v.boolean()])), [
         'config-get',

@@ -15,6 +15,7 @@ export { ingressUrlOf, readFacts } from './facts-reader.js'
 export type {
   HookTools,
   JujuLogLevel,
+  NetworkInfo,
   SecretInfo,
   SecretOptions,
   SettableStatus,

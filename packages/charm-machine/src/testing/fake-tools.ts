@@ -226,6 +226,21 @@ export function createFakeTools(
       record('application-version-set', version)
       state.workloadVersion = version
     },
+    async networkGet(binding, options = {}) {
+      record('network-get', binding, options)
+      if (options.relation !== undefined) relationOf('network-get', options.relation)
+      const network = state.networks[binding] ?? { bindAddress: '192.0.2.0' }
+      return {
+        'bind-addresses': [
+          {
+            'interface-name': 'eth0',
+            addresses: [{ value: network.bindAddress, cidr: '192.0.2.0/24' }],
+          },
+        ],
+        'egress-subnets': network.egressSubnets ?? ['192.0.2.0/32'],
+        'ingress-addresses': network.ingressAddresses ?? [network.bindAddress],
+      }
+    },
     async openPort(port) {
       record('open-port', port)
       if (!/^(\d+(-\d+)?\/(tcp|udp)|icmp)$/.test(port))

@@ -67,6 +67,11 @@ export interface State {
   appStatus: UnitStatus | { name: 'error'; message: string }
   openedPorts: string[]
   workloadVersion: string
+  /** Bind address per binding for `network-get`; Scenario's default is `192.0.2.0`. */
+  networks: Record<
+    string,
+    { bindAddress: string; ingressAddresses?: string[]; egressSubnets?: string[] }
+  >
   /** Controller storage (`state-get`/`state-set`). */
   controllerState: Record<string, string>
   storedLog: StoredLog
@@ -92,6 +97,7 @@ export function createState(partial: Partial<State> = {}): State {
     appStatus: { name: 'unknown', message: '' },
     openedPorts: [],
     workloadVersion: '',
+    networks: {},
     controllerState: {},
     storedLog: { entries: [], snapshot: null },
     ...structuredClone(partial),

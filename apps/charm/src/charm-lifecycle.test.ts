@@ -57,7 +57,7 @@ const SCENARIOS: { state: string; build: () => State; status: Status }[] = [
     build: () => readyState({ config: { ...CONFIG, 'log-level': 'loud' } }),
     status: {
       name: 'blocked',
-      message: 'invalid config: log-level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
+      message: 'invalid config: log-level must be one of DEBUG, INFO, WARNING, ERROR',
     },
   },
   {

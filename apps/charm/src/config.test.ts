@@ -57,7 +57,7 @@ describe('parseCharmConfig', () => {
 
   it('rejects an unknown log level', () => {
     expect(message({ ...valid, 'log-level': 'verbose' })).toBe(
-      'invalid config: log-level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL',
+      'invalid config: log-level must be one of DEBUG, INFO, WARNING, ERROR',
     )
   })
 
@@ -127,6 +127,12 @@ describe('parseCharmConfig', () => {
   it('rejects a redelivery interval shorter than a minute', () => {
     expect(message({ ...valid, 'redelivery-interval': 5 })).toContain(
       'redelivery-interval must be at least 60 seconds',
+    )
+  })
+
+  it('rejects a redelivery interval longer than a day', () => {
+    expect(message({ ...valid, 'redelivery-interval': 90_000 })).toContain(
+      'redelivery-interval must be at most 86400 seconds (a day)',
     )
   })
 

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 
-/** The workload log levels the charm accepts (paas-charm style, case-insensitive in config). */
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const
+/** The log levels `webhook-router` accepts (case-insensitive in config, as paas-charm's). */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const
 
 /** A workload log level, upper-cased. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -168,6 +168,8 @@ function parseRedelivery(
   const authSecretId = optionalString(values, 'redelivery-github-auth', problem)
   if (interval < 0) problem('redelivery-interval', 'must be 0 (off) or a number of seconds')
   if (interval > 0 && interval < 60) problem('redelivery-interval', 'must be at least 60 seconds')
+  // The workload refuses longer intervals: a scan must cover its window before GitHub forgets.
+  if (interval > 86_400) problem('redelivery-interval', 'must be at most 86400 seconds (a day)')
   if (githubPath !== undefined && !GITHUB_PATH.test(githubPath)) {
     problem('redelivery-github-path', 'must be "org" or "org/repo"')
   }

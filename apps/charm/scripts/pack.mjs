@@ -33,9 +33,19 @@ const { values } = parseArgs({
     node: { type: 'string', default: process.execPath },
     'layout-only': { type: 'boolean', default: false },
     fast: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 })
+if (values.help) {
+  console.log(`usage: node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast]
+
+  --out DIR      where to write (default apps/charm/build); the .charm goes into it
+  --node PATH    the Node.js binary to ship (default: the one running this script)
+  --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
+  --fast         store the Node binary uncompressed (quicker; a bigger file)`)
+  process.exit(0)
+}
 
 const DISPATCH = `#!/bin/sh
 # Juju runs this for every hook and action; JUJU_DISPATCH_PATH names which. The charm brings its

@@ -2,16 +2,11 @@
  * The check manager: http, tcp and exec checks run on their period, counted against their
  * threshold, each driven by a `perform-check` or `recover-check` change (contract §7).
  */
-import { spawn } from 'node:child_process'
-import { get as httpGet } from 'node:http'
-import { get as httpsGet } from 'node:https'
-import { connect } from 'node:net'
 import { isDeepStrictEqual } from 'node:util'
 import { parseGoDuration } from '../duration.js'
 import type { CheckConfig, Layer } from '../layer.js'
-import { splitShellWords } from '../shell-words.js'
 import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
-import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+import { runProbe } from './check-probes.js'
 
 export interface CheckManagerOptions {
   changes: ChangeStore
@@ -171,7 +166,11 @@ export class CheckManager {
   private async runOnce(record: CheckRecord): Promise<void> {
     const { change, task } = record
     if (!change || !task) return
-    const error = await this.perform(record.config)
+    const error = await runProbe(
+      record.config,
+      this.options.plan().services ?? {},
+      this.options.environment,
+    )
     if (record.change !== change) return // stopped or replaced while running
     const { changes } = this.options
     if (error === undefined) {
@@ -196,141 +195,6 @@ export class CheckManager {
     }
     this.schedule(record)
   }
-
-  /** Runs the check once; `undefined` on success, else the failure message. */
-  private async perform(config: CheckConfig): Promise<string | undefined> {
-    const timeoutMs = Math.min(durationOf(config.timeout, 3000), periodOf(config))
-    try {
-      if (config.http)
-        return await httpCheck(config.http.url ?? '', config.http.headers ?? {}, timeoutMs)
-      if (config.tcp)
-        return await tcpCheck(config.tcp.host || 'localhost', config.tcp.port ?? 0, timeoutMs)
-      if (config.exec) return await this.execCheck(config.exec, timeoutMs)
-      return 'check has no type'
-    } catch (error) {
-      return (error as Error).message
-    }
-  }
-
-  private execCheck(
-    exec: NonNullable<CheckConfig['exec']>,
-    timeoutMs: number,
-  ): Promise<string | undefined> {
-    const context = exec['service-context']
-      ? this.options.plan().services?.[exec['service-context']]
-      : undefined
-    const runAs = resolveIdentity({
-      user: exec.user ?? context?.user,
-      userId: exec['user-id'] ?? context?.['user-id'],
-      group: exec.group ?? context?.group,
-      groupId: exec['group-id'] ?? context?.['group-id'],
-    })
-    const env = buildEnvironment(this.options.environment, runAs, {
-      ...context?.environment,
-      ...exec.environment,
-    })
-    const [file = '', ...args] = splitShellWords(exec.command ?? '')
-    const executable = lookPath(file, env['PATH'])
-    if (!executable) return Promise.resolve(`exec: "${file}": executable file not found in $PATH`)
-    const cwd = exec['working-dir'] ?? context?.['working-dir']
-    return new Promise((resolve) => {
-      const child = spawn(executable, args, {
-        env,
-        ...(cwd ? { cwd } : {}),
-        ...(runAs.uid === undefined ? {} : { uid: runAs.uid }),
-        ...(runAs.gid === undefined ? {} : { gid: runAs.gid }),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-      })
-      let output = ''
-      const append = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-1024))
-      child.stdout.on('data', append)
-      child.stderr.on('data', append)
-      child.once('error', (error) => resolve(error.message))
-      child.once('close', (code, signal) => {
-        if (code === 0) return resolve(undefined)
-        const status = signal
-          ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}`
-          : `exit status ${code}`
-        resolve(output.trim() ? `${status}; output:\n${output.trim()}` : status)
-      })
-    })
-  }
-}
-
-/** GETs the URL; 2xx is success (§3.2). `node:http`, not fetch, which refuses some ports. */
-function httpCheck(
-  url: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch {
-      return resolve(`parse "${url}": invalid URL`)
-    }
-    const get =
-      parsed.protocol === 'https:' ? httpsGet : parsed.protocol === 'http:' ? httpGet : undefined
-    if (!get)
-      return resolve(
-        `Get "${url}": unsupported protocol scheme "${parsed.protocol.replace(':', '')}"`,
-      )
-    const request = get(parsed, { headers, timeout: timeoutMs }, (response) => {
-      response.resume()
-      response.once('end', () => {
-        const status = response.statusCode ?? 0
-        resolve(status >= 200 && status < 300 ? undefined : `non-2xx status code ${status}`)
-      })
-    })
-    request.once('timeout', () => {
-      request.destroy()
-      resolve(
-        `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
-      )
-    })
-    request.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(`Get "${url}": ${goNetError(error)}`),
-    )
-  })
-}
-
-function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port })
-    socket.setTimeout(timeoutMs, () => {
-      socket.destroy()
-      resolve(`dial tcp ${host}:${port}: i/o timeout`)
-    })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(undefined)
-    })
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(goNetError(error, `${host}:${port}`)),
-    )
-  })
-}
-
-const GO_ERRNO: Record<string, string> = {
-  ECONNREFUSED: 'connect: connection refused',
-  ECONNRESET: 'read: connection reset by peer',
-  EHOSTUNREACH: 'connect: no route to host',
-  ENETUNREACH: 'connect: network is unreachable',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'no such host',
-}
-
-/** Node's socket errors in the words of Go's net package, as Pebble's check logs show them. */
-function goNetError(
-  error: NodeJS.ErrnoException & { address?: string; port?: number },
-  target?: string,
-): string {
-  const address = target ?? (error.address ? `${error.address}:${error.port ?? ''}` : '')
-  const text = GO_ERRNO[error.code ?? ''] ?? error.message
-  return address ? `dial tcp ${address}: ${text}` : text
 }
 
 function typeOf(config: CheckConfig): 'http' | 'tcp' | 'exec' {

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto'
 import {
   chmod,
-  chown,
   lstat,
   mkdir,
   readdir,
@@ -25,8 +24,16 @@ import {
   type MultipartPart,
 } from '../multipart.js'
 import { errorReply, syncReply, type Reply } from './envelope.js'
-import { firstIssue, HttpError } from './http-error.js'
-import { resolveIdentity, type IdentityFields } from './process-env.js'
+import { firstIssue } from './http-error.js'
+import {
+  applyOwnership,
+  asFileError,
+  describe,
+  fail,
+  FileError,
+  globToRegExp,
+  parseMode,
+} from './file-support.js'
 
 const Ownership = {
   'user-id': v.optional(v.nullable(v.number())),
@@ -245,103 +252,4 @@ export class FilesApi {
       throw new FileError('generic-file-error', `paths must be absolute, got "${path}"`)
     return join(this.root, posix.normalize(path))
   }
-}
-
-class FileError extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-const ERRNO_TEXT: Record<string, [string, string]> = {
-  ENOENT: ['not-found', 'no such file or directory'],
-  EACCES: ['permission-denied', 'permission denied'],
-  EPERM: ['permission-denied', 'operation not permitted'],
-  EEXIST: ['generic-file-error', 'file exists'],
-  ENOTDIR: ['generic-file-error', 'not a directory'],
-  EISDIR: ['generic-file-error', 'is a directory'],
-  ENOTEMPTY: ['generic-file-error', 'directory not empty'],
-}
-
-/** Rethrows a system error with Go's `<op> <path>: <text>` wording, against the container path. */
-function fail(op: string, path: string, error: unknown): never {
-  const code = (error as NodeJS.ErrnoException).code ?? ''
-  const [kind, text] = ERRNO_TEXT[code] ?? ['generic-file-error', (error as Error).message]
-  throw new FileError(kind, `${op} ${path}: ${text}`)
-}
-
-function asFileError(error: unknown): { kind: string; message: string } {
-  if (error instanceof FileError) return { kind: error.kind, message: error.message }
-  if (error instanceof HttpError) return { kind: 'generic-file-error', message: error.message }
-  return { kind: 'generic-file-error', message: (error as Error).message }
-}
-
-function parseMode(permissions: string | undefined, fallback: number): number {
-  if (permissions === undefined || permissions === '') return fallback
-  if (!/^[0-7]{3}$/.test(permissions)) {
-    throw new FileError(
-      'generic-file-error',
-      `permissions must be a 3-digit octal string, got "${permissions}"`,
-    )
-  }
-  return Number.parseInt(permissions, 8)
-}
-
-async function applyOwnership(host: string, fields: Record<string, unknown>): Promise<void> {
-  const identity: IdentityFields = {
-    ...(typeof fields['user'] === 'string' && fields['user'] ? { user: fields['user'] } : {}),
-    ...(typeof fields['user-id'] === 'number' ? { userId: fields['user-id'] } : {}),
-    ...(typeof fields['group'] === 'string' && fields['group'] ? { group: fields['group'] } : {}),
-    ...(typeof fields['group-id'] === 'number' ? { groupId: fields['group-id'] } : {}),
-  }
-  if (Object.keys(identity).length === 0) return
-  let runAs
-  try {
-    runAs = resolveIdentity(identity)
-  } catch (error) {
-    throw new FileError('generic-file-error', (error as Error).message)
-  }
-  await chown(host, runAs.uid ?? -1, runAs.gid ?? -1).catch((error: unknown) =>
-    fail('chown', host, error),
-  )
-}
-
-async function describe(host: string, path: string): Promise<Record<string, unknown>> {
-  const info = await lstat(host)
-  const type = info.isFile()
-    ? 'file'
-    : info.isDirectory()
-      ? 'directory'
-      : info.isSymbolicLink()
-        ? 'symlink'
-        : info.isSocket()
-          ? 'socket'
-          : info.isFIFO()
-            ? 'named-pipe'
-            : info.isBlockDevice() || info.isCharacterDevice()
-              ? 'device'
-              : 'unknown'
-  return {
-    path,
-    name: path === '/' ? '/' : basename(path),
-    type,
-    ...(type === 'file' ? { size: info.size } : {}),
-    permissions: (info.mode & 0o777).toString(8).padStart(3, '0'),
-    'last-modified': info.mtime.toISOString(),
-    'user-id': info.uid,
-    'group-id': info.gid,
-  }
-}
-
-function globToRegExp(pattern: string): RegExp {
-  let source = ''
-  for (const char of pattern) {
-    if (char === '*') source += '[^/]*'
-    else if (char === '?') source += '[^/]'
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
-  }
-  return new RegExp(`^${source}$`)
 }

@@ -11,6 +11,7 @@
 // --fast         store the Node binary uncompressed (quicker; a bigger file)
 import {
   copyFileSync,
+  existsSync,
   createWriteStream,
   mkdirSync,
   readFileSync,
@@ -27,16 +28,28 @@ import { parse, stringify } from 'yaml'
 import yazl from 'yazl'
 
 const charmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string', default: join(charmRoot, 'build') },
-    node: { type: 'string', default: process.execPath },
-    'layout-only': { type: 'boolean', default: false },
-    fast: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-})
+/** Bad input gets one line and a non-zero exit, never a stack trace. */
+function fail(message, code = 1) {
+  process.stderr.write(`pack: ${message}\n`)
+  process.exit(code)
+}
+
+let parsed
+try {
+  parsed = parseArgs({
+    options: {
+      out: { type: 'string', default: join(charmRoot, 'build') },
+      node: { type: 'string', default: process.execPath },
+      'layout-only': { type: 'boolean', default: false },
+      fast: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  })
+} catch (error) {
+  fail(`${error.message} (see --help)`, 2)
+}
+const { values } = parsed
 if (values.help) {
   console.log(`usage: node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast]
 
@@ -97,6 +110,11 @@ async function bundle(outfile) {
     },
   })
 }
+
+if (!existsSync(values.node)) fail(`no Node.js binary at ${values.node}`)
+if (!existsSync(join(charmRoot, 'src/main.ts'))) fail(`not a charm source tree: ${charmRoot}`)
+process.on('uncaughtException', (error) => fail(error.message.split('\n')[0]))
+process.on('unhandledRejection', (error) => fail(String(error?.message ?? error).split('\n')[0]))
 
 const started = Date.now()
 const out = resolve(values.out)

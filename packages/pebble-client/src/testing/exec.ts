@@ -58,6 +58,7 @@ interface ExecSession {
   splitStderr: boolean
   sockets: Partial<Record<'control' | 'stdio' | 'stderr', WebSocket>>
   connectTimer: NodeJS.Timeout
+  launched: boolean
   child?: ChildProcess
   /** Input that arrived before the command started (stderr not connected yet). */
   pendingStdin: Buffer[]
@@ -131,6 +132,7 @@ export class ExecManager {
       ...(timeoutMs ? { timeoutMs } : {}),
       splitStderr: request['split-stderr'] ?? false,
       sockets: {},
+      launched: false,
       pendingStdin: [],
       stdinEnded: false,
       connectTimer: setTimeout(() => this.connectTimedOut(session), this.options.connectTimeoutMs),
@@ -171,7 +173,7 @@ export class ExecManager {
       if (
         session.sockets.stdio &&
         (!session.splitStderr || session.sockets.stderr) &&
-        !session.child
+        !session.launched
       )
         this.launch(session)
     })
@@ -190,15 +192,23 @@ export class ExecManager {
 
   private launch(session: ExecSession): void {
     clearTimeout(session.connectTimer)
+    if (session.launched) return
+    session.launched = true
     const [executable = '', ...args] = session.argv
-    const child = spawn(executable, args, {
-      env: session.env,
-      cwd: session.cwd,
-      ...(session.uid === undefined ? {} : { uid: session.uid }),
-      ...(session.gid === undefined ? {} : { gid: session.gid }),
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
+    let child: ChildProcess
+    try {
+      child = spawn(executable, args, {
+        env: session.env,
+        cwd: session.cwd,
+        ...(session.uid === undefined ? {} : { uid: session.uid }),
+        ...(session.gid === undefined ? {} : { gid: session.gid }),
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      })
+    } catch (error) {
+      // e.g. EPERM switching user when the daemon is not root: the task fails, the daemon lives.
+      return this.finish(session, -1, `cannot start command: ${(error as Error).message}`)
+    }
     session.child = child
     const { stdio, stderr } = session.sockets
     child.stdout?.on('data', (chunk: Buffer) => stdio?.send(chunk, { binary: true }))
@@ -238,7 +248,7 @@ export class ExecManager {
   }
 
   private connectTimedOut(session: ExecSession): void {
-    if (session.child) return
+    if (session.launched) return
     const missing = ['stdio', ...(session.splitStderr ? ['stderr'] : [])].filter(
       (name) => !session.sockets[name as 'stdio' | 'stderr'],
     )

@@ -232,6 +232,13 @@ describe('charm machine transitions', () => {
     })
   })
 
+  it('starts a new action even when the process of the previous one died before it finished', () => {
+    const stale = run([...toActive, juju('juju.action', { name: 'a', id: '1', params: {} })])
+    const result = run([juju('juju.action', { name: 'b', id: '2', params: {} })], stale.snapshot)
+    expect(result.effects).toEqual(['runAction'])
+    expect(result.snapshot.context.pendingAction?.name).toBe('b')
+  })
+
   it('records a failed action and keeps the unit active', () => {
     const result = run([
       ...toActive,

@@ -21,6 +21,21 @@ const stopThenRest = {
   },
 } as const
 
+// Accepted in every tasks state (re-entering the current one), so a task left pending by a
+// process that died never blocks the next one.
+const startTask = {
+  'juju.action': {
+    target: 'runningAction',
+    reenter: true,
+    actions: ['recordFacts', 'recordPendingAction'],
+  },
+  'juju.secret-storage-created': {
+    guard: 'isLeader',
+    target: 'initialisingSecretStorage',
+    reenter: true,
+  },
+} as const
+
 const EMPTY_FACTS: CharmFacts = { leader: false, containers: {}, config: {}, integrations: {} }
 
 function workloadInputRef() {
@@ -172,19 +187,9 @@ export const charmMachine = charmSetup.createMachine({
       initial: 'idle',
       on: { 'charm.recovered': { target: '.idle' } },
       states: {
-        idle: {
-          on: {
-            'juju.action': {
-              target: 'runningAction',
-              actions: ['recordFacts', 'recordPendingAction'],
-            },
-            'juju.secret-storage-created': {
-              guard: 'isLeader',
-              target: 'initialisingSecretStorage',
-            },
-          },
-        },
+        idle: { on: startTask },
         runningAction: {
+          on: startTask,
           invoke: {
             id: 'runAction',
             src: 'runAction',
@@ -199,6 +204,7 @@ export const charmMachine = charmSetup.createMachine({
           },
         },
         initialisingSecretStorage: {
+          on: startTask,
           invoke: {
             id: 'initSecretStorage',
             src: 'initSecretStorage',

@@ -196,4 +196,18 @@ describe('exec (§9)', () => {
     })
     expect(result.stdout.split('\n')[0]).toBe('nobody')
   })
+
+  it('a client that drops its websocket mid-output does not take the daemon down', async () => {
+    const body = { command: ['sh', '-c', 'yes | head -c 5000000'], 'split-stderr': false }
+    const response = await client.request('POST', '/v1/exec', { body })
+    const taskId = (response.result as { 'task-id': string })['task-id']
+    const stdio = await openSocket(`/v1/tasks/${taskId}/websocket/stdio`)
+    stdio.on('error', () => undefined)
+    stdio.send(JSON.stringify({ command: 'end' }))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    ;(stdio as unknown as { _socket: { destroy(): void } })._socket.destroy()
+    const change = await client.waitChange(response.change ?? '', { timeout: 10 })
+    expect(change.ready).toBe(true)
+    expect((await client.systemInfo()).version).toBe('v1.32.1')
+  })
 })

@@ -165,6 +165,8 @@ export class ExecManager {
     if (session.sockets[name])
       throw new HttpError(400, `${id} websocket for task "${taskId}" is already connected`)
     this.websockets.handleUpgrade(request, socket, head, (ws) => {
+      // A client that vanishes mid-stream must not take the daemon down with an unhandled error.
+      ws.on('error', () => ws.terminate())
       session.sockets[name] = ws
       if (name === 'control')
         ws.on('message', (data, isBinary) => this.onControl(session, data as Buffer, isBinary))

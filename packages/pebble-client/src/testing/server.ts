@@ -119,6 +119,7 @@ export function createDoubleServer(daemon: Daemon, files: FilesApi): Server {
     void handle(table, request, response)
   })
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy())
     const match = /^\/v1\/tasks\/([^/]+)\/websocket\/([^/]+)$/.exec(pathOf(request))
     try {
       if (!match) throw new HttpError(404, 'invalid API endpoint requested')

@@ -148,4 +148,48 @@ describe('webhook-router serve (process)', () => {
     expect(await served.exited).toBe(0)
     await expect(fetch(`${served.baseUrl}/health`)).rejects.toThrow()
   })
+
+  it('cuts a request still in flight at APP_SHUTDOWN_TIMEOUT_MS, warns, and exits 0', async () => {
+    const { served } = await serve({ APP_SHUTDOWN_TIMEOUT_MS: '300' })
+    const stalled = await stallRequest(served)
+    served.child.kill('SIGTERM')
+    expect(await served.exited).toBe(0)
+    expect(served.logs.map((l) => l['msg'])).toContain('drain timed out; open connections were cut')
+    await expect(stalled.response).rejects.toThrow()
+  })
+
+  it('exits 1 at once on a second signal while draining', async () => {
+    const { served } = await serve({ APP_SHUTDOWN_TIMEOUT_MS: '60000' })
+    const stalled = await stallRequest(served)
+    served.child.kill('SIGTERM')
+    await served.waitForLog(/^stopping/)
+    served.child.kill('SIGINT')
+    expect(await served.exited).toBe(1)
+    expect(served.stderr()).toBe('webhook-router: SIGINT again, exiting without draining\n')
+    await expect(stalled.response).rejects.toThrow()
+  })
 })
+
+/** Sends headers only and never the body; resolves once the server has the request. */
+async function stallRequest(served: Served): Promise<{ response: Promise<number> }> {
+  let arrived: () => void = () => {}
+  const started = new Promise<void>((resolve) => (arrived = resolve))
+  const response = new Promise<number>((resolve, reject) => {
+    const req = request(`${served.baseUrl}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': '100',
+        expect: '100-continue',
+      },
+    })
+    req.on('continue', () => arrived())
+    req.on('response', (res) => resolve(res.statusCode ?? 0))
+    req.on('error', reject)
+  })
+  // Swallowed here and asserted by the caller; without it the rejection would be unhandled.
+  response.catch(() => undefined)
+  await started
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { response }
+}

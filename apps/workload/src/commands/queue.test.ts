@@ -60,6 +60,13 @@ describe('webhook-router queue', () => {
     expect(stdout.map((line) => JSON.parse(line))).toEqual([job(1), job(2)])
   })
 
+  it('peek prints nothing on stdout, and says so on stderr, for an empty flavour', async () => {
+    const { code, stdout, stderr } = await runQueue(['peek', 'small'], await queueWithJobs())
+    expect(code).toBe(0)
+    expect(stdout).toEqual([])
+    expect(stderr).toEqual(['no messages waiting'])
+  })
+
   it('peek honours --limit and leaves the messages in the queue', async () => {
     const queue = await queueWithJobs()
     const { stdout } = await runQueue(['peek', 'large', '--limit', '1'], queue)

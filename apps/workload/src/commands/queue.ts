@@ -77,7 +77,7 @@ export function createQueueCommand(openQueue: QueueOpener = openConfiguredQueue)
       try {
         const signal = AbortSignal.timeout(QUEUE_CALL_TIMEOUT_MS)
         if (flavour !== undefined) {
-          await printPeek(io, await queue.peek(flavour, limit, { signal }), values.json === true)
+          printPeek(io, await queue.peek(flavour, limit, { signal }), values.json === true)
         } else {
           printDepth(io, await queue.depth({ signal }), values.json === true)
         }
@@ -129,17 +129,19 @@ function printDepth(io: CommandIo, stored: Record<string, number>, json: boolean
   for (const name of names) io.stdout(`${name.padEnd(width)}  ${depth[name]}`)
 }
 
-async function printPeek(
+function printPeek(
   io: CommandIo,
   messages: Awaited<ReturnType<JobQueue['peek']>>,
   json: boolean,
-): Promise<void> {
+): void {
   if (json) {
     const rows = messages.map((m) => ({ id: m.id, flavour: m.flavour, job: parseOrText(m.body) }))
     io.stdout(JSON.stringify(rows))
     return
   }
   for (const message of messages) io.stdout(message.body)
+  // stderr, so a script reading stdout still sees an empty list.
+  if (messages.length === 0) io.stderr('no messages waiting')
 }
 
 function parseOrText(body: string): unknown {

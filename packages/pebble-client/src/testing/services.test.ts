@@ -1,4 +1,5 @@
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -22,6 +23,19 @@ const sleeper = (extra: Record<string, unknown> = {}) => ({
   'kill-delay': '200ms',
   ...extra,
 })
+
+/** Whether a process with `pattern` in its command line exists (reads /proc). */
+function processRunning(pattern: string): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(pattern)
+      } catch {
+        return false
+      }
+    })
+}
 
 async function currentOf(name: string): Promise<string | undefined> {
   return (await client.getServices([name]))[0]?.current
@@ -74,6 +88,17 @@ describe('services (§5)', () => {
     const change = await client.stopAndWait(['svc'])
     expect(change).toMatchObject({ kind: 'stop', summary: 'Stop service "svc"', status: 'Done' })
     expect(await currentOf('svc')).toBe('inactive')
+  })
+
+  it('§5.2 stop signals the whole process group, so children of the service go too', async () => {
+    const marker = `sleep ${2_000_000 + Math.floor(Math.random() * 1_000_000)}`
+    await client.addLayer('base', {
+      services: { tree: sleeper({ command: `sh -c "${marker} & wait"` }) },
+    })
+    await client.startAndWait(['tree'])
+    expect(processRunning(marker)).toBe(true)
+    await client.stopAndWait(['tree'])
+    await expect.poll(() => processRunning(marker)).toBe(false)
   })
 
   it('§5.2 a process that ignores SIGTERM is killed with SIGKILL after kill-delay', async () => {

@@ -101,8 +101,9 @@ export const charmMachine = charmSetup.createMachine({
         'charm.recovered': { target: '.idle', actions: 'recordRecovery' },
       },
       states: {
-        idle: {},
+        idle: { description: 'No event yet, or just recovered, no status set' },
         evaluating: {
+          description: 'Transient, picks the first gate that fails',
           always: [
             { guard: 'isRemoved', target: 'removed' },
             { guard: 'containersUnreachable', target: 'waitingPebble' },
@@ -113,15 +114,25 @@ export const charmMachine = charmSetup.createMachine({
             { target: 'reconciling' },
           ],
         },
-        waitingPebble: {},
-        waitingSecret: {},
-        waitingDatabase: { entry: 'markMigrationsPending', ...stopThenRest },
-        waitingIntegrations: { entry: 'markMigrationsPending', ...stopThenRest },
-        waitingIngress: {},
+        waitingPebble: { description: 'waiting, Waiting for pebble ready' },
+        waitingSecret: { description: 'waiting, Waiting for peer integration' },
+        waitingDatabase: {
+          description:
+            'blocked, missing integrations (waiting while the provider has not answered)',
+          entry: 'markMigrationsPending',
+          ...stopThenRest,
+        },
+        waitingIntegrations: {
+          description: 'blocked, missing integrations (waiting while a provider has not answered)',
+          entry: 'markMigrationsPending',
+          ...stopThenRest,
+        },
+        waitingIngress: { description: 'blocked or waiting, like the other integrations' },
         reconciling: {
           initial: 'validatingConfig',
           states: {
             validatingConfig: {
+              description: 'maintenance, Validating configuration',
               invoke: {
                 id: 'validateConfig',
                 src: 'validateConfig',
@@ -145,6 +156,7 @@ export const charmMachine = charmSetup.createMachine({
               },
             },
             migrating: {
+              description: 'maintenance, Running database migrations',
               invoke: {
                 id: 'runMigrations',
                 src: 'runMigrations',
@@ -157,6 +169,7 @@ export const charmMachine = charmSetup.createMachine({
               },
             },
             restarting: {
+              description: 'maintenance, Preparing service for restart',
               invoke: {
                 id: 'restartWorkload',
                 src: 'restartWorkload',
@@ -171,16 +184,17 @@ export const charmMachine = charmSetup.createMachine({
           },
         },
         active: {
+          description: 'active, empty message',
           on: {
             // A healthy unit is not restarted every five minutes: only a changed fact re-evaluates.
             'juju.update-status': [{ guard: 'allGatesPass', actions: 'recordFacts' }, evaluate],
           },
         },
-        blocked: {},
-        migrationFailed: {},
-        workloadFailed: {},
-        stopped: {},
-        removed: {},
+        blocked: { description: 'blocked, the config errors' },
+        migrationFailed: { description: 'blocked, migration failed, retried on update-status' },
+        workloadFailed: { description: 'blocked, workload start failed, retried on update-status' },
+        stopped: { description: 'maintenance, Stopping' },
+        removed: { description: 'maintenance, Removing, ignores later hooks' },
       },
     },
     tasks: {

@@ -85,6 +85,12 @@ describe('toMermaid', () => {
     )
   })
 
+  it('writes the status of each state into its box', () => {
+    expect(toMermaid(charmMachine)).toContain(
+      'charm_lifecycle_waitingPebble : waiting, Waiting for pebble ready',
+    )
+  })
+
   it('separates the parallel regions', () => {
     expect(toMermaid(charmMachine)).toMatch(/\n {4}--\n {4}state "tasks"/)
   })

@@ -99,6 +99,9 @@ export function toMermaid(machine: AnyStateMachine): string {
     const name = node.id.slice(node.id.lastIndexOf('.') + 1)
     if (node.children.length === 0) {
       lines.push(`${pad}state "${name}" as ${mermaidId(node.id)}`)
+      // Mermaid ends a description at a colon, so none may appear inside it.
+      const description = stateNode.description?.replace(/:/g, ' -')
+      if (description !== undefined) lines.push(`${pad}${mermaidId(node.id)} : ${description}`)
       return
     }
     lines.push(`${pad}state "${name}" as ${mermaidId(node.id)} {`)

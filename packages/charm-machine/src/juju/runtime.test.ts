@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { exampleCharm } from '../__fixtures__/example-charm.js'
-import { Context, container, createState, on, peerRelation, relation } from '../testing/index.js'
+import { MemoryStore } from '../index.js'
+import {
+  Context,
+  FakePebble,
+  container,
+  createFakeTools,
+  createState,
+  on,
+  peerRelation,
+  relation,
+} from '../testing/index.js'
 import type { State } from '../testing/index.js'
 import { runHook } from './index.js'
 
@@ -112,6 +122,43 @@ describe('runHook event derivation', () => {
 })
 
 describe('runHook failures', () => {
+  it('keeps going with a warning when the app status cannot be set because leadership moved', async () => {
+    const input = state({ leader: false })
+    const records = {
+      logs: [] as { level: string; message: string }[],
+      unitStatusHistory: [],
+      appStatusHistory: [],
+      actionResults: {},
+      actionFailed: null,
+      actionLogs: [],
+      calls: [],
+    }
+    const identity = { appName: 'example', unitName: 'example/0', modelUuid: 'u', actionParams: {} }
+    // is-leader still says yes, but the lease is gone by the time the app status is set.
+    const tools = { ...createFakeTools(input, identity, records), isLeader: async () => true }
+    const web = container({ name: 'web', execs: [{ commandPrefix: ['migrate'] }] })
+    const outcome = await runHook(
+      exampleCharm({ connectWorkload: () => new FakePebble(web, [], []) }),
+      {
+        env: {
+          JUJU_DISPATCH_PATH: 'hooks/config-changed',
+          JUJU_UNIT_NAME: 'example/0',
+          JUJU_MODEL_NAME: 'm',
+          JUJU_MODEL_UUID: 'u',
+          JUJU_VERSION: '3.6.14',
+        },
+        tools,
+        store: new MemoryStore(),
+      },
+    )
+    expect(outcome.exitCode).toBe(0)
+    expect(input.unitStatus).toEqual({ name: 'active', message: '' })
+    expect(records.logs).toContainEqual({
+      level: 'WARNING',
+      message: expect.stringContaining('app status not set'),
+    })
+  })
+
   it('exits 1 with a one-line message when the environment is not a dispatch', async () => {
     const lines: string[] = []
     const outcome = await runHook(exampleCharm(), {

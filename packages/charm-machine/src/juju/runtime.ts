@@ -121,8 +121,16 @@ export async function runHook(
         if (sameStatus(shown, step.status) || step.status.name === 'unknown') return
         shown = step.status
         await tools.statusSet(step.status.name, step.status.message)
-        if (observed.facts.leader)
-          await tools.statusSet(step.status.name, step.status.message, { application: true })
+        if (!observed.facts.leader) return
+        // Leadership can move mid-hook; the unit status is what matters, so only log this.
+        await tools
+          .statusSet(step.status.name, step.status.message, { application: true })
+          .catch((error: unknown) =>
+            runtime.log(
+              'WARNING',
+              `charm-machine: app status not set: ${(error as Error).message}`,
+            ),
+          )
       },
     })
     return { exitCode: 0, context, event, result }

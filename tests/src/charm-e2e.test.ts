@@ -295,6 +295,7 @@ describe('the packed charm under a fake Juju', () => {
     expect(ingress?.localUnit['host']).toBe(
       `"${APP}-0.${APP}-endpoints.test-model.svc.cluster.local"`,
     )
+    expect(ingress?.localUnit['ip']).toBe('"10.1.0.7"')
     juju.update((state) => {
       const rel = state.relations.find((r) => r.endpoint === 'ingress')
       if (rel)

@@ -18,7 +18,7 @@ import { createRouterEffects } from './effects.js'
 import { readHistory } from './history.js'
 import { INGRESS_ENDPOINT } from './ingress.js'
 import { WORKLOAD_CONTAINER } from './integrations.js'
-import { createJujuAction, createJujuModel } from './juju-model.js'
+import { createJujuAction, createJujuModel, type NetworkGet } from './juju-model.js'
 import type { CharmModel } from './model.js'
 import { MONGODB_ENDPOINT, mongodbConnection, mongodbUserSecretUri } from './mongodb.js'
 import { pebbleWorkload } from './pebble-workload.js'
@@ -36,6 +36,8 @@ export interface RouterCharmOptions {
    * The runtime does not hand its store to effects, so tests and embedders pass one here.
    */
   readonly historyStore?: (charmDir: string) => CharmStore
+  /** `network-get`, which charm-machine's hook tools lack; the ingress `ip` needs it. */
+  readonly networkGet?: NetworkGet
 }
 
 /**
@@ -58,7 +60,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
   const modelOf = (runtime: CharmRuntime): CharmModel => {
     let model = models.get(runtime)
     if (model === undefined) {
-      model = createJujuModel(runtime.tools, runtime.context)
+      model = createJujuModel(runtime.tools, runtime.context, options.networkGet)
       models.set(runtime, model)
     }
     return model

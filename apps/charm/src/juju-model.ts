@@ -1,12 +1,41 @@
-import type { DispatchContext, HookTools } from '@webhook-router/charm-machine/juju'
+import type { DispatchContext, HookTools, ToolRunner } from '@webhook-router/charm-machine/juju'
 import type { ActionContext, CharmModel, DatabagOwner } from './model.js'
 import { SecretAccessError } from './model.js'
+
+/** Returns the unit's bind address on a binding (`network-get`), if Juju knows one. */
+export type NetworkGet = (binding: string, relationRef?: string) => Promise<string | undefined>
+
+/**
+ * A {@link NetworkGet} over a hook-tool runner: `network-get --format=json [-r ref] binding`,
+ * taking the first bind address as ops' `Binding.network.bind_address` does.
+ */
+export function networkGetOver(run: ToolRunner): NetworkGet {
+  return async (binding, relationRef) => {
+    const argv = [
+      'network-get',
+      '--format=json',
+      ...(relationRef ? ['-r', relationRef] : []),
+      binding,
+    ]
+    const output = await run(argv)
+    if (output.code !== 0) return undefined
+    const network = JSON.parse(output.stdout) as {
+      'bind-addresses'?: { addresses?: { value?: unknown }[] }[]
+    }
+    const value = network['bind-addresses']?.[0]?.addresses?.[0]?.value
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+}
 
 /**
  * A {@link CharmModel} over charm-machine's hook tools. Reads that cannot change within one hook
  * (leadership, config, relation ids, remote app names) are cached for the dispatch.
  */
-export function createJujuModel(tools: HookTools, context: DispatchContext): CharmModel {
+export function createJujuModel(
+  tools: HookTools,
+  context: DispatchContext,
+  networkGet?: NetworkGet,
+): CharmModel {
   const cache = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, load: () => Promise<T>): Promise<T> => {
     let value = cache.get(key) as Promise<T> | undefined
@@ -65,9 +94,16 @@ export function createJujuModel(tools: HookTools, context: DispatchContext): Cha
         throw new SecretAccessError(id, (error as Error).message)
       }
     },
-    // charm-machine's hook tools have no network-get; the ingress `ip` is then left out and
-    // the provider uses the unit's host name.
-    bindAddress: async () => undefined,
+    // charm-machine's hook tools have no network-get; without the injected one the ingress
+    // `ip` is left out and the provider uses the unit's host name.
+    bindAddress: (binding, id) =>
+      networkGet === undefined
+        ? Promise.resolve(undefined)
+        : once(`bind:${binding}:${id}`, () =>
+            networkGet(binding, id === undefined ? undefined : ref(binding, id)).catch(
+              () => undefined,
+            ),
+          ),
     async openPort(port) {
       await tools.openPort(`${port}/tcp`)
     },

@@ -17,6 +17,7 @@ import {
 import {
   ChangeSchema,
   CheckChangedSchema,
+  CheckRefreshSchema,
   CheckInfoSchema,
   HealthSchema,
   ServiceInfoSchema,
@@ -302,6 +303,16 @@ export class PebbleClient {
   /** `POST /v1/checks` `stop` (§7); returns the checks that changed. */
   async stopChecks(names: readonly string[]): Promise<string[]> {
     return this.checkAction('stop', names)
+  }
+
+  /**
+   * `POST /v1/checks/refresh` (§7): runs a check now instead of waiting for its period; `error`
+   * is the failure of this run, if it failed.
+   */
+  async refreshCheck(name: string): Promise<{ info: CheckInfo; error?: string }> {
+    const response = await this.request('POST', '/v1/checks/refresh', { body: { name } })
+    const { info, error } = parse(CheckRefreshSchema, response.result)
+    return error === undefined ? { info } : { info, error }
   }
 
   /** `POST /v1/signals` (§11): e.g. `sendSignal('SIGHUP', ['router'])`. */

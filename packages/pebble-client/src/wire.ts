@@ -150,4 +150,9 @@ export const FileResultSchema = v.looseObject({
   error: v.optional(v.looseObject({ kind: v.optional(v.string()), message: v.string() })),
 })
 
+export const CheckRefreshSchema = v.looseObject({
+  info: CheckInfoSchema,
+  error: v.optional(v.string()),
+})
+
 export const CheckChangedSchema = v.looseObject({ changed: v.array(v.string()) })

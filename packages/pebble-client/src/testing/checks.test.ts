@@ -206,4 +206,23 @@ describe('checks (§7) and health (§2)', () => {
       })
       .not.toBe(before)
   })
+
+  it('§7 refresh runs a check at once and counts it; an unknown check is 404', async () => {
+    await client.addLayer('base', {
+      checks: { slow: { ...fast, period: '1h', tcp: { port, host: '127.0.0.1' } } },
+    })
+    const refreshed = await client.refreshCheck('slow')
+    expect(refreshed.error).toBeUndefined()
+    expect(refreshed.info).toMatchObject({ name: 'slow', status: 'up', successes: 1 })
+    await expect(client.refreshCheck('ghost')).rejects.toMatchObject({ statusCode: 404 })
+  })
+
+  it('§7 refresh of a failing check reports the error of that run', async () => {
+    await client.addLayer('base', {
+      checks: { bad: { ...fast, period: '1h', threshold: 1, tcp: { port: 1, host: '127.0.0.1' } } },
+    })
+    const refreshed = await client.refreshCheck('bad')
+    expect(refreshed.error).toBe('dial tcp 127.0.0.1:1: connect: connection refused')
+    expect(refreshed.info).toMatchObject({ status: 'down', failures: 1 })
+  })
 })

@@ -7,6 +7,7 @@ import { parseGoDuration } from '../duration.js'
 import type { CheckConfig, Layer } from '../layer.js'
 import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
 import { runProbe } from './check-probes.js'
+import { HttpError } from './http-error.js'
 
 export interface CheckManagerOptions {
   changes: ChangeStore
@@ -99,17 +100,7 @@ export class CheckManager {
       .filter((record) => !level || record.config.level === level)
       .filter((record) => !names || names.length === 0 || names.includes(record.name))
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((record) => ({
-        name: record.name,
-        ...(record.config.level ? { level: record.config.level } : {}),
-        startup: record.config.startup || 'enabled',
-        status: record.status,
-        successes: record.successes,
-        ...(record.failures > 0 ? { failures: record.failures } : {}),
-        threshold: thresholdOf(record.config),
-        ...(record.change ? { 'change-id': record.change.id } : {}),
-        ...(record.prevChangeId ? { 'prev-change-id': record.prevChangeId } : {}),
-      }))
+      .map((record) => this.infoOf(record))
   }
 
   /** `/v1/health` (§2): healthy unless a selected check is down; ready implies alive. */
@@ -123,9 +114,44 @@ export class CheckManager {
     })
   }
 
+  /**
+   * `POST /v1/checks/refresh` (§7): runs the check now. An active check counts the run as one of
+   * its periods; an inactive one is only probed.
+   */
+  async refresh(name: string): Promise<{ info: Record<string, unknown>; error?: string }> {
+    const record = this.records.get(name)
+    if (!record) throw new HttpError(404, `cannot find check with name "${name}"`)
+    let error: string | undefined
+    if (record.change) {
+      clearTimeout(record.timer)
+      error = await this.runOnce(record)
+    } else {
+      error = await runProbe(
+        record.config,
+        this.options.plan().services ?? {},
+        this.options.environment,
+      )
+    }
+    return { info: this.infoOf(record), ...(error === undefined ? {} : { error }) }
+  }
+
   /** Stops every check timer; the daemon is going away. */
   stopAll(): void {
     for (const record of this.records.values()) clearTimeout(record.timer)
+  }
+
+  private infoOf(record: CheckRecord): Record<string, unknown> {
+    return {
+      name: record.name,
+      ...(record.config.level ? { level: record.config.level } : {}),
+      startup: record.config.startup || 'enabled',
+      status: record.status,
+      successes: record.successes,
+      ...(record.failures > 0 ? { failures: record.failures } : {}),
+      threshold: thresholdOf(record.config),
+      ...(record.change ? { 'change-id': record.change.id } : {}),
+      ...(record.prevChangeId ? { 'prev-change-id': record.prevChangeId } : {}),
+    }
   }
 
   private activate(record: CheckRecord): void {
@@ -163,15 +189,16 @@ export class CheckManager {
     record.timer = setTimeout(() => void this.runOnce(record), periodOf(record.config))
   }
 
-  private async runOnce(record: CheckRecord): Promise<void> {
+  /** One period: probe, count, move between perform and recover. Returns the failure, if any. */
+  private async runOnce(record: CheckRecord): Promise<string | undefined> {
     const { change, task } = record
-    if (!change || !task) return
+    if (!change || !task) return undefined
     const error = await runProbe(
       record.config,
       this.options.plan().services ?? {},
       this.options.environment,
     )
-    if (record.change !== change) return // stopped or replaced while running
+    if (record.change !== change) return error // stopped or replaced while running
     const { changes } = this.options
     if (error === undefined) {
       record.successes++
@@ -180,7 +207,7 @@ export class CheckManager {
         changes.setStatus(change, task, 'Done')
         record.status = 'up'
         this.beginChange(record, 'perform-check', 'Perform')
-        return
+        return error
       }
     } else {
       record.failures++
@@ -190,10 +217,11 @@ export class CheckManager {
         record.status = 'down'
         this.beginChange(record, 'recover-check', 'Recover')
         this.options.onCheckDown(record.name)
-        return
+        return error
       }
     }
     this.schedule(record)
+    return error
   }
 }
 

@@ -277,6 +277,12 @@ export class Daemon {
     }
   }
 
+  async refreshCheck(body: unknown): Promise<Reply> {
+    const { name } = decode(v.looseObject({ name: v.optional(v.string(), '') }), body)
+    if (name === '') return errorReply(400, 'must specify check name')
+    return syncReply(await this.checks.refresh(name))
+  }
+
   signal(body: unknown): Reply {
     const request = decode(SignalsRequestSchema, body)
     try {

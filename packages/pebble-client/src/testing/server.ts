@@ -97,8 +97,11 @@ function routes(daemon: Daemon, files: FilesApi): Route[] {
       pattern: p('/v1/tasks/{task}/websocket/{id}'),
       methods: { GET: () => errorReply(400, 'websocket upgrade required') },
     },
+    {
+      pattern: p('/v1/checks/refresh'),
+      methods: { POST: async ({ body }) => daemon.refreshCheck(await json(body)) },
+    },
     ...[
-      '/v1/checks/refresh',
       '/v1/logs',
       '/v1/notices',
       '/v1/notices/{id}',

@@ -222,6 +222,18 @@ try {
     nodeStart.push(Number(process.hrtime.bigint() - started) / 1e6)
   }
 
+  const toolCall = []
+  for (let i = 0; i < 20; i++) {
+    const started = process.hrtime.bigint()
+    await new Promise((resolveTool) =>
+      spawn(join(bin, 'is-leader'), ['--format=json'], {
+        env: env('update-status'),
+        stdio: 'ignore',
+      }).on('close', resolveTool),
+    )
+    toolCall.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+
   const result = {
     machine: `${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, node ${process.version}`,
     hookTools: kind,
@@ -230,6 +242,8 @@ try {
     toolCallsOfOneUpdateStatus: lastRun,
     restartHook: stats(restarts),
     bareNodeStart: stats(nodeStart),
+    oneHookToolCall: stats(toolCall),
+    updateStatusOverBareNode: stats(idle).median / stats(nodeStart).median,
   }
   console.log(
     JSON.stringify(

@@ -62,4 +62,21 @@ describe('bad input (§1.3–§1.4)', () => {
       statusCode: 404,
     })
   })
+
+  it('names that exist on Object.prototype are not mistaken for services or actions', async () => {
+    await expect(client.start(['toString'])).rejects.toMatchObject({
+      statusCode: 400,
+      message: 'cannot start services: service "toString" does not exist',
+    })
+    await expect(
+      client.request('POST', '/v1/services', { body: { action: 'constructor', services: ['x'] } }),
+    ).rejects.toMatchObject({
+      message: 'invalid action "constructor"',
+    })
+    await expect(client.exec(['true'], { serviceContext: 'hasOwnProperty' })).rejects.toMatchObject(
+      {
+        message: 'context service "hasOwnProperty" not found',
+      },
+    )
+  })
 })

@@ -183,10 +183,10 @@ export class Daemon {
       return errorReply(400, `must specify services for ${action} action`)
     if (noNames && requested.length > 0)
       return errorReply(400, `${action} accepts no service names`)
-    const verb = VERBS[action]
+    const verb = Object.hasOwn(VERBS, action) ? VERBS[action] : undefined
     if (!verb) return errorReply(400, `invalid action "${action}"`)
     const planServices = this.plan.services ?? {}
-    const unknown = requested.find((name) => !(name in planServices))
+    const unknown = requested.find((name) => !Object.hasOwn(planServices, name))
     if (unknown !== undefined)
       return errorReply(400, `cannot start services: service "${unknown}" does not exist`)
 

@@ -92,7 +92,9 @@ export class ExecManager {
     if (request.terminal)
       throw new HttpError(400, 'terminal mode is not supported by the Pebble double')
     const contextName = request['service-context']
-    const context = contextName ? this.options.plan().services?.[contextName] : undefined
+    const services = this.options.plan().services ?? {}
+    const context =
+      contextName && Object.hasOwn(services, contextName) ? services[contextName] : undefined
     if (contextName && !context)
       throw new HttpError(400, `context service "${contextName}" not found`)
     let runAs

@@ -115,7 +115,7 @@ export function validatePlan(plan: Layer): void {
     }
     for (const relation of ['after', 'before', 'requires'] as const) {
       for (const other of service[relation] ?? []) {
-        if (!(other in services)) {
+        if (!Object.hasOwn(services, other)) {
           throw new PlanFormatError(
             `service "${name}" has "${relation}" on missing service "${other}"`,
           )
@@ -152,7 +152,7 @@ function validateCheck(
     throw new PlanFormatError(`plan must set "command" for exec check "${name}"`)
   }
   const context = check.exec?.['service-context']
-  if (context && !(context in services)) {
+  if (context && !Object.hasOwn(services, context)) {
     throw new PlanFormatError(
       `plan check "${name}" service context specifies non-existent service "${context}"`,
     )
@@ -169,7 +169,7 @@ function validateLogTarget(
     throw new PlanFormatError(`plan must define "location" for log target "${name}"`)
   for (const entry of target.services ?? []) {
     const service = entry.startsWith('-') ? entry.slice(1) : entry
-    if (service !== 'all' && !(service in services)) {
+    if (service !== 'all' && !Object.hasOwn(services, service)) {
       throw new PlanFormatError(`log target "${name}" specifies unknown service "${service}"`)
     }
   }

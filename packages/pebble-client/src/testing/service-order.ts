@@ -75,8 +75,8 @@ export function stopOrder(services: Services, names: readonly string[]): string[
       }
     }
   }
-  const known = [...all].filter((name) => name in services)
-  const gone = [...all].filter((name) => !(name in services))
+  const known = [...all].filter((name) => Object.hasOwn(services, name))
+  const gone = [...all].filter((name) => !Object.hasOwn(services, name))
   return [...orderServices(services, known).reverse(), ...gone]
 }
 
@@ -120,7 +120,10 @@ export function planServiceAction(
       // replan: services run before whose config changed restart; enabled ones start (§5.2).
       const changed = manager.changedServices()
       const wanted = [
-        ...new Set([...manager.enabledServices(), ...changed.filter((name) => name in services)]),
+        ...new Set([
+          ...manager.enabledServices(),
+          ...changed.filter((name) => Object.hasOwn(services, name)),
+        ]),
       ]
       return {
         stop: stopOrder(services, changed),

@@ -111,7 +111,8 @@ export class ServiceManager {
 
   /** Sends a signal to running services; throws for one that is not running (500, §11). */
   signal(signal: NodeJS.Signals, names: readonly string[]): void {
-    if (!(signal in constants.signals)) throw new HttpError(400, `invalid signal name "${signal}"`)
+    if (!Object.hasOwn(constants.signals, signal))
+      throw new HttpError(400, `invalid signal name "${signal}"`)
     for (const name of names) {
       const record = this.records.get(name)
       if (!record?.child?.pid || !['starting', 'running'].includes(record.state)) {

@@ -4,7 +4,7 @@ import { getAdjacencyMap, getShortestPaths, toDirectedGraph } from 'xstate/graph
 import type { DirectedGraphNode } from 'xstate/graph'
 import { describe, expect, it } from 'vitest'
 import { done, factsWith, failed, juju, readyFacts, rel } from './__fixtures__/facts.js'
-import type { CharmEvent, CharmSnapshot } from './index.js'
+import type { CharmEvent, CharmSnapshot, MachineEvent } from './index.js'
 import { applyEvent, charmMachine, initialSnapshot, lifecycleState, statusOf } from './index.js'
 
 const unreachable = readyFacts({ containers: { web: { reachable: false } } })
@@ -84,7 +84,8 @@ function expectedEdges(): Set<string> {
   return edges
 }
 
-const options = { events: EVENTS, serializeState }
+// Effect results are XState's own done/error events, outside the machine's declared event types.
+const options = { events: EVENTS as unknown as MachineEvent[], serializeState }
 const adjacency = getAdjacencyMap(charmMachine, options)
 
 describe('model-based paths (xstate/graph)', () => {

@@ -215,8 +215,9 @@ describe('recovery', () => {
     store.entries.splice(0, 1)
     await (await reopen(store)).dispatch(juju('juju.update-status'))
     const replayed = replayLog(charmMachine, store.entries).snapshot
-    expect(replayed.value).toEqual(store.snapshot?.value)
-    expect(replayed.context).toEqual(store.snapshot?.context)
+    const checkpoint = store.snapshot as SnapshotRecord | null
+    expect(replayed.value).toEqual(checkpoint?.value)
+    expect(replayed.context).toEqual(checkpoint?.context)
   })
 
   it('tags checkpoints with the machine version', async () => {

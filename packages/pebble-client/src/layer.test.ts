@@ -51,6 +51,17 @@ describe('layer YAML (§3.2)', () => {
     )
   })
 
+  it('refuses names JavaScript objects cannot hold instead of dropping them', () => {
+    expect(() => parseLayerYaml('services:\n  constructor:\n    override: replace\n')).toThrow(
+      'cannot use the name "constructor": reserved in JavaScript objects',
+    )
+    expect(() =>
+      parseLayerYaml(
+        'services:\n  a:\n    override: replace\n    environment:\n      __proto__: x\n',
+      ),
+    ).toThrow(LayerParseError)
+  })
+
   it('leaves a missing override to the combine step', () => {
     expect(
       parseLayerYaml('services:\n  a:\n    command: x\n').services?.['a']?.override,

@@ -210,6 +210,11 @@ export function parseLayerYaml(text: string): Layer {
   for (const key of Object.keys(raw)) {
     if (!SECTIONS.has(key)) throw new LayerParseError(`unknown section "${key}"`)
   }
+  const unsafe = findUnsafeKey(raw)
+  if (unsafe !== undefined) {
+    // Valibot, like any JS object code, drops these keys; refusing beats silently losing them.
+    throw new LayerParseError(`cannot use the name "${unsafe}": reserved in JavaScript objects`)
+  }
   const result = v.safeParse(LayerSchema, raw)
   if (!result.success) throw new LayerParseError(describeIssue(result.issues[0]))
   const layer = result.output
@@ -229,6 +234,18 @@ export function parseLayerYaml(text: string): Layer {
  */
 export function layerToYaml(layer: Layer): string {
   return YAML.stringify(layer)
+}
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+function findUnsafeKey(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, child] of Object.entries(value)) {
+    if (UNSAFE_KEYS.has(key)) return key
+    const nested = findUnsafeKey(child)
+    if (nested !== undefined) return nested
+  }
+  return undefined
 }
 
 function describeIssue(issue: v.BaseIssue<unknown> | undefined): string {

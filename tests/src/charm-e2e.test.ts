@@ -5,20 +5,18 @@
  * the migration-failure path; with MONGODB_URI it goes on to active, /health, a signed webhook
  * and a kombu consumer reading the job from MongoDB.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { PebbleClient } from '@webhook-router/pebble-client'
 import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
 import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
+import { unpackCharm, waitForAnswer, workloadShim } from '../fake-juju/packed-charm.js'
 
-const run = promisify(execFile)
-const REPO = resolve(import.meta.dirname, '../..')
 const MONGODB_URI = process.env['MONGODB_URI']
 const APP = 'github-runner-webhook-router'
 const SECRET = 'e2e-webhook-secret'
@@ -43,6 +41,7 @@ let juju: FakeJuju
 let pebble: PebbleDouble | undefined
 let github: GitHubDouble
 let containersDir: string
+let shims: string
 
 function relation(
   partial: Partial<FakeRelation> & Pick<FakeRelation, 'id' | 'endpoint' | 'remoteApp'>,
@@ -63,52 +62,10 @@ async function plan(): Promise<PlanView> {
   return (await new PebbleClient({ socketPath }).getPlan()) as unknown as PlanView
 }
 
-/** The workload binds its port a moment after Pebble's okay-delay; poll briefly. */
-async function waitForHealth(): Promise<Response> {
-  let lastError: unknown
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      return await fetch(`http://127.0.0.1:${PORT}/health`)
-    } catch (error) {
-      lastError = error
-      await new Promise((resolveWait) => setTimeout(resolveWait, 100))
-    }
-  }
-  throw lastError
-}
-
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
-  // `npm test` builds first; a lone run of this file builds what it needs.
-  if (
-    !existsSync(join(REPO, 'apps/charm/dist/index.js')) ||
-    !existsSync(join(REPO, 'apps/workload/dist/cli.js'))
-  ) {
-    await run('npx', ['tsc', '-b', 'apps/charm', 'apps/workload'], { cwd: REPO })
-  }
-  const packDir = join(work, 'pack')
-  await run(process.execPath, ['apps/charm/scripts/pack.mjs', '--fast', '--out', packDir], {
-    cwd: REPO,
-  })
-  const charmDir = join(work, 'charm')
-  mkdirSync(charmDir)
-  await run('unzip', ['-q', join(packDir, `${APP}.charm`), '-d', charmDir])
-
-  // The rock puts `webhook-router` on PATH; here a shim runs the built workload. Without a
-  // MongoDB server `migrate` cannot succeed: once the test creates `migrate-stub`, standing in
-  // for "the database became reachable", the shim skips `migrate` only.
-  const shims = join(work, 'shims')
-  mkdirSync(shims)
-  writeFileSync(
-    join(shims, 'webhook-router'),
-    [
-      '#!/bin/sh',
-      `if [ "$1" = migrate ] && [ -f '${join(work, 'migrate-stub')}' ]; then echo 'migrate: stubbed'; exit 0; fi`,
-      `exec '${process.execPath}' '${join(REPO, 'apps/workload/dist/cli.js')}' "$@"`,
-      '',
-    ].join('\n'),
-  )
-  chmodSync(join(shims, 'webhook-router'), 0o755)
+  const charmDir = await unpackCharm(work)
+  shims = workloadShim(work, join(work, 'migrate-stub'))
   containersDir = join(work, 'containers')
   mkdirSync(join(containersDir, 'app'), { recursive: true })
 
@@ -116,7 +73,6 @@ beforeAll(async () => {
   juju = await FakeJuju.start(join(work, 'juju'), charmDir, initialState(), {
     WEBHOOK_ROUTER_CONTAINERS_DIR: containersDir,
   })
-  process.env['E2E_SHIMS'] = shims
 }, 120_000)
 
 afterAll(async () => {
@@ -149,7 +105,7 @@ describe('the packed charm under a fake Juju', () => {
   it('waits for the peer relation once Pebble is ready', async () => {
     pebble = await startPebbleDouble({
       socketPath: join(containersDir, 'app', 'pebble.socket'),
-      environment: { ...process.env, PATH: `${process.env['E2E_SHIMS']}:${process.env['PATH']}` },
+      environment: { ...process.env, PATH: `${shims}:${process.env['PATH']}` },
     })
     const result = await juju.dispatch('app-pebble-ready', { workload: 'app' })
     expect(result.code).toBe(0)
@@ -269,7 +225,7 @@ describe('the packed charm under a fake Juju', () => {
   })
 
   it('serves /health from the real workload: 200 with MongoDB, 503 without', async () => {
-    const health = await waitForHealth()
+    const health = await waitForAnswer(`http://127.0.0.1:${PORT}/health`)
     expect(health.status).toBe(MONGODB_URI ? 200 : 503)
   })
 

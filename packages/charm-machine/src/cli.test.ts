@@ -1,5 +1,8 @@
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { InspectionEvent } from 'xstate'
 import { describe, expect, it } from 'vitest'
@@ -123,6 +126,71 @@ describe('charm-machine CLI', () => {
       'juju.config-changed',
     ])
     expect(result.stdout).toMatch(/^wrote \d+ inspection events for 4 log entries to /)
+  })
+})
+
+interface RelayServer {
+  address(): { port: number }
+  on(event: 'connection', listener: (socket: RelaySocket) => void): void
+  close(callback?: () => void): void
+}
+interface RelaySocket {
+  on(event: 'message', listener: (data: Buffer) => void): void
+  on(event: 'close', listener: () => void): void
+}
+
+/** A local relay standing in for @statelyai/inspect's server (its viewer is online only). */
+async function relay(): Promise<{ url: string; received: Promise<string[]>; close: () => void }> {
+  const { WebSocketServer } = createRequire(import.meta.url)('ws') as {
+    WebSocketServer: new (options: { host: string; port: number }) => RelayServer
+  }
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  // The CLI first probes the relay with a bare handshake; the inspector's own connection follows.
+  const received = new Promise<string[]>((resolve) => {
+    server.on('connection', (socket) => {
+      const messages: string[] = []
+      socket.on('message', (data) => messages.push(data.toString()))
+      socket.on('close', () => {
+        if (messages.length > 0) resolve(messages)
+      })
+    })
+  })
+  return { url: `ws://127.0.0.1:${server.address().port}`, received, close: () => server.close() }
+}
+
+describe('charm-machine inspect --ws', () => {
+  it('sends the inspection events to a WebSocket inspector and ends', async () => {
+    const { directory } = await recordedLog()
+    const server = await relay()
+    const result = await cli('inspect', directory, '--ws', server.url)
+    const messages = (await server.received).map(
+      (text) => JSON.parse(text) as { type: string; event?: { type: string } },
+    )
+    server.close()
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(
+      new RegExp(`^sent \\d+ inspection events for 4 log entries to ${server.url}\\n$`),
+    )
+    expect(messages[0]?.type).toBe('@xstate.actor')
+    expect(
+      messages
+        .filter((message) => message.type === '@xstate.event')
+        .map((message) => message.event?.type),
+    ).toContain('juju.config-changed')
+  })
+
+  it('fails with one line when nothing answers at the URL', async () => {
+    const probe = createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()))
+    const url = `ws://127.0.0.1:${(probe.address() as AddressInfo).port}`
+    await new Promise<void>((resolve) => probe.close(() => resolve()))
+    const { directory } = await recordedLog()
+    const result = await cli('inspect', directory, '--ws', url)
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: `charm-machine: no WebSocket inspector answers at ${url}\n`,
+    })
   })
 })
 

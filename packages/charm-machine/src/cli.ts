@@ -1,4 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { createInspector, createWebSocketInspector } from '@statelyai/inspect'
 import type { InspectionEvent } from 'xstate'
@@ -74,6 +77,72 @@ function option(args: string[], name: string): string | undefined {
   return value
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Whether a WebSocket server answers the opening handshake at `url` within `timeoutMs`. The
+ * inspector's adapter retries a failed connection every 5 s forever, so it is only started once
+ * the relay is known to be there.
+ */
+function websocketReachable(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let target: URL
+    try {
+      target = new URL(url)
+    } catch {
+      resolve(false)
+      return
+    }
+    const request = (target.protocol === 'wss:' ? httpsRequest : httpRequest)(
+      target.href.replace(/^ws/, 'http'),
+      {
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+          'Sec-WebSocket-Version': '13',
+        },
+        timeout: timeoutMs,
+      },
+    )
+    request.on('upgrade', (_response, socket) => {
+      socket.destroy()
+      resolve(true)
+    })
+    request.on('response', () => resolve(false))
+    request.on('timeout', () => request.destroy())
+    request.on('error', () => resolve(false))
+    request.end()
+  })
+}
+
+async function sendToInspector(url: string, entries: LogEntry[], io: CliIo): Promise<void> {
+  if (!(await websocketReachable(url, 5000)))
+    throw new CliError(`no WebSocket inspector answers at ${url}`)
+  const inspector = createWebSocketInspector({ url })
+  const adapter = inspector.adapter as unknown as {
+    status: string
+    ws?: { bufferedAmount?: number }
+  }
+  inspector.start()
+  for (let waited = 0; adapter.status !== 'open'; waited += 20) {
+    if (waited > 5000) {
+      inspector.stop()
+      throw new CliError(`the WebSocket inspector at ${url} did not open`)
+    }
+    await sleep(20)
+  }
+  let count = 0
+  inspectLog(charmMachine, entries, (event: InspectionEvent) => {
+    count += 1
+    inspector.inspect.next?.(event)
+  })
+  await flushInspector()
+  while ((adapter.ws?.bufferedAmount ?? 0) > 0) await sleep(10)
+  inspector.stop()
+  io.stdout(`sent ${count} inspection events for ${entries.length} log entries to ${url}\n`)
+}
+
 // @statelyai/inspect converts XState events in setTimeout(0) callbacks; a later one runs after them.
 const flushInspector = () => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -81,13 +150,7 @@ async function inspect(path: string, args: string[], io: CliIo): Promise<void> {
   const entries = readLog(path)
   const url = option(args, '--ws')
   if (url !== undefined) {
-    const inspector = createWebSocketInspector({ url })
-    inspector.start()
-    inspectLog(charmMachine, entries, (event: InspectionEvent) => inspector.inspect.next?.(event))
-    await flushInspector()
-    io.stdout(`sent the inspection of ${entries.length} log entries to ${url}\n`)
-    // The adapter sends once the socket opens; give it a moment, then let the process end.
-    setTimeout(() => inspector.stop(), 2000)
+    await sendToInspector(url, entries, io)
     return
   }
   const out = option(args, '--out') ?? `${path.replace(/\/$/, '')}.inspect.jsonl`

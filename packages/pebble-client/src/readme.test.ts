@@ -9,7 +9,7 @@ afterEach(async () => {
 })
 
 it('README: add a layer, replan, read services, exec, and catch the documented errors', async () => {
-  pebble = await startPebbleDouble({ okayDelayMs: 100 })
+  pebble = await startPebbleDouble({ okayDelayMs: 300 })
   const client = new PebbleClient({ socketPath: pebble.socketPath })
   const layer: Layer = {
     summary: 'webhook router',

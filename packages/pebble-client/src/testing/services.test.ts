@@ -10,7 +10,7 @@ let double: PebbleDouble
 let client: PebbleClient
 
 beforeEach(async () => {
-  double = await startPebbleDouble({ okayDelayMs: 150 })
+  double = await startPebbleDouble({ okayDelayMs: 300 })
   client = double.client()
 })
 afterEach(async () => {
@@ -398,8 +398,8 @@ describe('services (§5)', () => {
       services: {
         flaky: {
           override: 'replace',
-          command: 'sh -c "sleep 0.3; exit 1"',
-          'backoff-delay': '50ms',
+          command: 'sh -c "sleep 0.8; exit 1"',
+          'backoff-delay': '400ms',
         },
       },
     })

@@ -34,7 +34,9 @@ const fast = { override: 'replace' as const, period: '80ms', threshold: 2 }
 describe('checks (§7) and health (§2)', () => {
   it('§3.1 adding a layer starts an enabled check at once, up with a perform-check change in Doing', async () => {
     await client.addLayer('base', {
-      checks: { web: { ...fast, level: 'ready', http: { url: `http://127.0.0.1:${port}/` } } },
+      checks: {
+        web: { ...fast, period: '10s', level: 'ready', http: { url: `http://127.0.0.1:${port}/` } },
+      },
     })
     const info = await checkOf('web')
     expect(info).toMatchObject({

@@ -24,6 +24,7 @@ import {
   SystemInfoSchema,
   type Change,
   type CheckInfo,
+  type FileInfo,
   type ServiceInfo,
   type SystemInfo,
 } from './wire.js'
@@ -344,7 +345,7 @@ export class PebbleClient {
     return files.pull(this, path)
   }
   /** Lists a directory, or the path itself with `itself` (§8). */
-  list(path: string, options?: files.ListOptions): ReturnType<typeof files.list> {
+  list(path: string, options?: files.ListOptions): Promise<FileInfo[]> {
     return files.list(this, path, options)
   }
   /** Creates a directory (§8). */

@@ -41,6 +41,23 @@ const EVENTS: CharmEvent[] = [
     juju(`juju.secret-${suffix}`, { secretId: 'secret:x' }),
   ),
   juju('juju.hook', { hook: 'data-storage-attached' }),
+  // The same hooks when a gate fails, which is when they re-evaluate an active unit.
+  ...(
+    [
+      'install',
+      'start',
+      'leader-elected',
+      'secret-rotate',
+      'secret-remove',
+      'secret-expired',
+    ] as const
+  ).map((name) =>
+    juju(`juju.${name}`, name.startsWith('secret') ? { secretId: 'secret:x' } : {}, unreachable),
+  ),
+  juju('juju.hook', { hook: 'collect-metrics' }, unreachable),
+  ...(['created', 'joined', 'changed', 'departed', 'broken'] as const).map((suffix) =>
+    juju(`juju.relation-${suffix}`, rel('db')),
+  ),
   juju('juju.action', { name: 'rotate-secret-key', id: '1', params: {} }),
   juju('juju.stop'),
   juju('juju.remove'),

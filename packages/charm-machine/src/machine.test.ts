@@ -184,13 +184,31 @@ describe('charm machine transitions', () => {
     ['juju.secret-storage-changed', rel('peers')],
     ['juju.secret-storage-departed', rel('peers')],
     ['juju.secret-changed', { secretId: 'secret:x' }],
-    ['juju.leader-elected', {}],
     ['juju.upgrade-charm', {}],
-    ['juju.relation-changed', rel('other')],
-    ['juju.hook', { hook: 'data-storage-attached' }],
+    ['juju.config-changed', {}],
+    ['juju.relation-changed', rel('db')],
   ] as const)('restarts an active unit on %s', (type, extra) => {
     const result = run([...toActive, juju(type, extra)])
     expect(result.state).toBe('reconciling.validatingConfig')
+  })
+
+  it.each([
+    ['juju.install', {}],
+    ['juju.start', {}],
+    ['juju.leader-elected', {}],
+    ['juju.secret-rotate', { secretId: 'secret:x' }],
+    ['juju.hook', { hook: 'collect-metrics' }],
+    ['juju.relation-changed', rel('logging')],
+    ['juju.relation-broken', rel('metrics-endpoint')],
+  ] as const)('leaves a healthy active unit alone on %s', (type, extra) => {
+    const result = run([...toActive, juju(type, extra)])
+    expect(result.state).toBe('active')
+    expect(result.effects).toEqual([])
+  })
+
+  it('re-evaluates an active unit on a quiet hook when a gate now fails', () => {
+    const result = run([...toActive, juju('juju.leader-elected', {}, factsWith('db', 'pending'))])
+    expect(result.state).toBe('waitingDatabase.stoppingWorkload')
   })
 
   it('remembers the ingress URL from ingress-ready and forgets it on ingress-revoked', () => {

@@ -36,6 +36,27 @@ const startTask = {
   },
 } as const
 
+/** Hooks after which an active unit whose gates still pass has nothing to restart. */
+const QUIET_HOOKS = [
+  'juju.update-status',
+  'juju.install',
+  'juju.start',
+  'juju.leader-elected',
+  'juju.secret-rotate',
+  'juju.secret-remove',
+  'juju.secret-expired',
+  'juju.hook',
+] as const
+
+/** Generic relation hooks: quiet for endpoints the charm did not declare (logging, metrics...). */
+const RELATION_HOOKS = [
+  'juju.relation-created',
+  'juju.relation-joined',
+  'juju.relation-changed',
+  'juju.relation-departed',
+  'juju.relation-broken',
+] as const
+
 const EMPTY_FACTS: CharmFacts = { leader: false, containers: {}, config: {}, integrations: {} }
 
 function workloadInputRef() {
@@ -186,8 +207,20 @@ export const charmMachine = charmSetup.createMachine({
         active: {
           description: 'active, empty message',
           on: {
-            // A healthy unit is not restarted every five minutes: only a changed fact re-evaluates.
-            'juju.update-status': [{ guard: 'allGatesPass', actions: 'recordFacts' }, evaluate],
+            // A healthy unit is not restarted by hooks that change nothing it depends on (the
+            // periodic update-status above all); they re-evaluate only if a gate now fails.
+            ...Object.fromEntries(
+              QUIET_HOOKS.map((type) => [
+                type,
+                [{ guard: 'allGatesPass', actions: 'recordFacts' }, evaluate],
+              ]),
+            ),
+            ...Object.fromEntries(
+              RELATION_HOOKS.map((type) => [
+                type,
+                [{ guard: 'unrelatedRelationAndGatesPass', actions: 'recordFacts' }, evaluate],
+              ]),
+            ),
           },
         },
         blocked: { description: 'blocked, the config errors' },

@@ -54,6 +54,12 @@ export const charmSetup = setup({
       context.facts !== null && missingIntegrations(context.facts, 'other').length > 0,
     ingressMissing: ({ context }) =>
       context.facts !== null && missingIntegrations(context.facts, 'ingress').length > 0,
+    unrelatedRelationAndGatesPass: ({ event }) =>
+      'endpoint' in event &&
+      'facts' in event &&
+      !(event.endpoint in event.facts.integrations) &&
+      unreachableContainers(event.facts).length === 0 &&
+      missingIntegrations(event.facts).length === 0,
     allGatesPass: ({ event }) =>
       'facts' in event &&
       unreachableContainers(event.facts).length === 0 &&

@@ -157,7 +157,10 @@ async function serveUntilStopped(
   const registry = new Registry()
   if (deps.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry })
   const app = createRouter({ config: routing, queue, logger, registry, clock: deps.clock })
-  const http = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server
+  // node-server's lightweight Request/Response replace the globals: responses skip the slow
+  // Response-object path. Safe in this process: node-server's classes also match undici's
+  // instances in `instanceof`, and @octokit (automatic redelivery) has no such checks.
+  const http = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: true }) as Server
   const metrics = createMetricsServer(registry)
   const drainHttp = makeDrainable(http)
   const drainMetrics = makeDrainable(metrics)

@@ -16,9 +16,25 @@ export type BodyRead =
  */
 export async function readBodyWithin(request: Request, maxBytes: number): Promise<BodyRead> {
   const declared = request.headers.get('content-length')
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
-    return { ok: false, reason: 'too-large' }
+  if (declared !== null && /^\d+$/.test(declared.trim())) {
+    if (Number(declared) > maxBytes) return { ok: false, reason: 'too-large' }
+    return readDeclaredBody(request, maxBytes)
   }
+  return readCountedBody(request, maxBytes)
+}
+
+// Node's HTTP parser never delivers more than a declared Content-Length, so a body within the
+// limit can be read whole. With @hono/node-server, arrayBuffer() reads the IncomingMessage
+// directly; touching request.body would build an undici Request and a web stream per webhook.
+async function readDeclaredBody(request: Request, maxBytes: number): Promise<BodyRead> {
+  const bytes = new Uint8Array(await request.arrayBuffer())
+  // Only a hand-built Request can carry a Content-Length its body does not match.
+  if (bytes.byteLength > maxBytes) return { ok: false, reason: 'too-large' }
+  return { ok: true, bytes }
+}
+
+// Chunked uploads: count as the bytes arrive and stop at the first byte over the limit.
+async function readCountedBody(request: Request, maxBytes: number): Promise<BodyRead> {
   if (request.body === null) return { ok: true, bytes: new Uint8Array(0) }
   const reader = request.body.getReader()
   const chunks: Uint8Array[] = []

@@ -250,6 +250,14 @@ describe('POST /webhook body limit', () => {
     expect(pulled).toBe(0)
   })
 
+  it('answers 413 to a body longer than the limit whose Content-Length claims it is shorter', async () => {
+    const { app, queue } = setup({ maxBodyBytes: limit })
+    const init = webhookRequestInit(oversized, { headers: { 'Content-Length': '10' } })
+    const response = await app.request('/webhook', init)
+    expect(response.status).toBe(413)
+    expect(queue.messages()).toEqual([])
+  })
+
   it('answers 413 to a streamed body without Content-Length once it passes the limit', async () => {
     const { app } = setup({ maxBodyBytes: limit, secrets: { current: secret } })
     let pulled = 0

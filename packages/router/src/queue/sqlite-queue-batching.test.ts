@@ -140,6 +140,18 @@ describe('createSqliteQueue group commit', () => {
     expect(await queue.depth()).toEqual({})
   })
 
+  it('still queues to a flavour whose queue row was deleted behind its back', async () => {
+    const queue = open()
+    const first = queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    flush()
+    expect(await first).toBe('queued')
+    peer().exec('DELETE FROM kombu_message; DELETE FROM kombu_queue')
+    const second = queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    flush()
+    expect(await second).toBe('queued')
+    expect(await queue.depth()).toEqual({ large: 1 })
+  })
+
   it('never writes a publish whose caller aborted before its batch committed', async () => {
     const queue = open()
     const controller = new AbortController()

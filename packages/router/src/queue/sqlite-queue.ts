@@ -17,12 +17,13 @@ import type {
   QueuedMessage,
 } from './port.js'
 import { QueueUnavailableError } from './port.js'
-import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
+import { decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
 import { configureConnection, migrateSchema } from './sqlite-schema.js'
 import type { SqliteSynchronous } from './sqlite-schema.js'
 import type { Sleep } from './sqlite-busy.js'
 import { SQLITE_BLOCKING_SLICE_MS, timerSleep, toQueueError, withBusyRetry } from './sqlite-busy.js'
 import { createGroupCommitter } from './sqlite-group-commit.js'
+import { createKombuPayloadBuilder } from './sqlite-kombu-template.js'
 import { prepareStatements } from './sqlite-statements.js'
 import type { Statements } from './sqlite-statements.js'
 import type { Schedule } from './sqlite-group-commit.js'
@@ -116,6 +117,8 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
     return withBusyRetry(what, work, { budgetMs, sleep, signal: callOptions?.signal })
   }
 
+  const buildPayload = createKombuPayloadBuilder()
+
   // Built before the batch, so the transaction holds the write lock only for the writes.
   interface PreparedPublish {
     readonly flavour: string
@@ -127,7 +130,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
   function prepare(request: PublishRequest): PreparedPublish {
     return {
       flavour: request.flavour,
-      payload: buildKombuPayload(request.flavour, serialiseJob(request.job), newTag()),
+      payload: buildPayload(request.flavour, serialiseJob(request.job), newTag()),
       deliveryKey: request.deliveryId === undefined ? undefined : `delivery:${request.deliveryId}`,
       jobKey: request.jobId === undefined ? undefined : `job:${request.jobId}`,
     }

@@ -12,6 +12,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { setTimeout, clearTimeout } from 'node:timers'
 import { fileURLToPath } from 'node:url'
 import { startPebbleDouble } from '@webhook-router/pebble-client/testing'
 
@@ -26,6 +27,10 @@ const RESTARTS = 5
 
 const work = mkdtempSync(join(tmpdir(), 'charm-bench-'))
 const log = (line) => process.stderr.write(`${line}\n`)
+process.on('unhandledRejection', (error) => {
+  log(`bench: ${error?.message ?? error}`)
+  process.exit(1)
+})
 try {
   log('packing the charm…')
   execFileSync(
@@ -170,6 +175,9 @@ try {
         stdio: ['ignore', 'ignore', 'pipe'],
       })
       let stderr = ''
+      // A hook that hangs is a finding, not a reason for the bench to hang.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+      child.on('close', () => clearTimeout(timer))
       child.stderr.on('data', (chunk) => (stderr += chunk))
       child.on('error', reject)
       child.on('close', (code) => {

@@ -3,11 +3,13 @@
 import { createHookTools, runHook, spawnToolRunner } from '@webhook-router/charm-machine/juju'
 import { createRouterCharm } from './charm.js'
 import { networkGetOver } from './juju-model.js'
+import { shellToolRunner } from './shell-tool-runner.js'
 import { cachingToolRunner } from './tool-cache.js'
 
 // Tests point the charm at a Pebble double's socket; in Juju the default path is right.
 const containersDir = process.env['WEBHOOK_ROUTER_CONTAINERS_DIR']
-const runner = cachingToolRunner(spawnToolRunner(process.env))
+// Hook tools run through one shell (cheap forks) and repeated reads are answered from a cache.
+const runner = cachingToolRunner(shellToolRunner(process.env, spawnToolRunner(process.env)))
 const charm = createRouterCharm({
   networkGet: networkGetOver(runner),
   ...(containersDir ? { containersDir } : {}),

@@ -6,6 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon, { type Result } from 'autocannon'
+import { pacedLoad } from './paced-load.js'
 import { examplePayloadBytes, signedWebhookRequests } from './payloads.js'
 import { peakRssMiB, startProcess, stopProcess, type Started } from './processes.js'
 
@@ -40,7 +41,7 @@ interface Measure {
   readonly failed: number
 }
 
-function load(label: string, url: string, path: string, seconds: number, rate?: number) {
+function load(label: string, url: string, path: string, seconds: number) {
   return new Promise<Measure>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -48,7 +49,6 @@ function load(label: string, url: string, path: string, seconds: number, rate?: 
         connections: CONNECTIONS,
         duration: seconds,
         timeout: 10,
-        ...(rate ? { overallRate: rate } : {}),
         requests: [{ method: 'POST', path, setupRequest: signedWebhookRequests(SECRET, path) }],
       },
       (error: Error | null, result: Result) => {
@@ -74,6 +74,23 @@ function load(label: string, url: string, path: string, seconds: number, rate?: 
         process.stdout.write(`    ${label} ${second}/${seconds} s: ${counter} req/s\n`)
     })
   })
+}
+
+async function steadyLoad(label: string, url: string, path: string, seconds: number) {
+  const setupRequest = signedWebhookRequests(SECRET, path)
+  const measure = await pacedLoad({
+    url,
+    path,
+    rate: STEADY_RATE,
+    seconds,
+    connections: CONNECTIONS,
+    setupRequest,
+  })
+  process.stdout.write(
+    `  ${label}: ${measure.reqPerSec.toFixed(0)} req/s, p50 ${measure.p50Ms} ms, ` +
+      `p99 ${measure.p99Ms} ms, ${measure.ok} ok, ${measure.failed} failed\n`,
+  )
+  return measure
 }
 
 interface Target {
@@ -157,10 +174,10 @@ async function main(): Promise<void> {
       saturated.set(t.name, measure)
       count(t, measure)
     }
-    console.log(`Steady ${STEADY_RATE} req/s offered`)
+    console.log(`Steady ${STEADY_RATE} req/s offered, evenly spaced (open loop)`)
     const steady = new Map<string, Measure>()
     for (const t of targets) {
-      const measure = await load(t.name, t.url, t.path, DURATION_S, STEADY_RATE)
+      const measure = await steadyLoad(t.name, t.url, t.path, DURATION_S)
       steady.set(t.name, measure)
       count(t, measure)
     }

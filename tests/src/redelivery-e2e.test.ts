@@ -7,12 +7,8 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { startGitHubDouble } from '@webhook-router/redelivery/testing'
 import type { GitHubDouble } from '@webhook-router/redelivery/testing'
-import {
-  createMemoryQueue,
-  createRouter,
-  parseRouterConfig,
-  workflowJobPayload,
-} from '@webhook-router/router'
+import { createMemoryQueue, createRouter, parseRouterConfig } from '@webhook-router/router'
+import { workflowJobPayload } from '@webhook-router/router/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 import { runCli, SECRET, startServe, tempEnv } from './workload-harness.js'

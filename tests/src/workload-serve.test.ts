@@ -1,6 +1,7 @@
 import { request } from 'node:http'
 import { randomUUID } from 'node:crypto'
-import { signBody, workflowJobPayload } from '@webhook-router/router'
+import { signBody } from '@webhook-router/router'
+import { workflowJobPayload } from '@webhook-router/router/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { runCli, SECRET, startServe, tempEnv, type Served } from './workload-harness.js'
 

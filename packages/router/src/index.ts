@@ -79,11 +79,9 @@ export type { MatchedSecret, SignatureCheck } from './webhook/signature.js'
 export { parseWorkflowJobPayload, workflowJobActions } from './webhook/payload.js'
 export type { PayloadParse, WorkflowJobAction, WorkflowJobEvent } from './webhook/payload.js'
 
-// In-memory queue and fixtures for tests and embedders.
+// In-memory queue for tests and embedders (payload fixtures are in the /testing subpath).
 export { createMemoryQueue } from './queue/memory.js'
 export type { MemoryQueue, MemoryQueueMode, MemoryQueueOptions } from './queue/memory.js'
-export { workflowJobPayload } from './testing/workflow-job-payload.js'
-export type { WorkflowJobPayloadOptions } from './testing/workflow-job-payload.js'
 
 // The HTTP app.
 export { createRouter, internalErrorText } from './http/router.js'
@@ -97,5 +95,3 @@ export type {
   WebhookOutcome,
 } from './http/metrics.js'
 export { flavourHeader, outcomeHeader } from './http/webhook.js'
-export { webhookRequestInit } from './testing/webhook-request.js'
-export type { WebhookRequestOptions } from './testing/webhook-request.js'

@@ -1,9 +1,5 @@
-import {
-  createMemoryQueue,
-  signBody,
-  workflowJobPayload,
-  type JobQueue,
-} from '@webhook-router/router'
+import { createMemoryQueue, signBody, type JobQueue } from '@webhook-router/router'
+import { workflowJobPayload } from '@webhook-router/router/testing'
 import { describe, expect, it } from 'vitest'
 import { createServeCommand } from './serve.js'
 import { exampleRoutingEnv, recordingIo } from './test-io.js'

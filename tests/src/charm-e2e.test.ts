@@ -6,8 +6,8 @@
  * and a kombu consumer reading the job from MongoDB.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { createHmac } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash, createHmac } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PebbleClient } from '@webhook-router/pebble-client'
@@ -381,5 +381,16 @@ describe('the packed charm under a fake Juju', () => {
       .calls.slice(calls)
       .map((call) => call[0])
     expect(tools).not.toContain('relation-set')
+  })
+
+  it('keeps the webhook secret out of the unit event log', () => {
+    const logDir = join(juju.charmDir, '.charm-machine')
+    const files = readdirSync(logDir)
+    expect(files.length).toBeGreaterThan(0)
+    const contents = files.map((file) => readFileSync(join(logDir, file), 'utf8')).join('\n')
+    expect(contents).not.toContain(SECRET)
+    // The config is recorded, with a fingerprint standing in for the secret.
+    const fingerprint = createHash('sha256').update(SECRET).digest('hex').slice(0, 16)
+    expect(contents).toContain(`sha256:${fingerprint}`)
   })
 })

@@ -3,6 +3,7 @@ import { FileStore, charmMachine, type CharmStore } from '@webhook-router/charm-
 import type {
   CharmDefinition,
   CharmRuntime,
+  HookTools,
   RelationData,
 } from '@webhook-router/charm-machine/juju'
 import { PebbleClient } from '@webhook-router/pebble-client'
@@ -38,6 +39,11 @@ export interface RouterCharmOptions {
   readonly historyStore?: (charmDir: string) => CharmStore
   /** `network-get`, which charm-machine's hook tools lack; the ingress `ip` needs it. */
   readonly networkGet?: NetworkGet
+  /**
+   * The hook tools the charm's own reads and writes use, when the runtime's are wrapped (for
+   * example with {@link withFingerprintedSecrets}). Default: the runtime's.
+   */
+  readonly modelTools?: HookTools
 }
 
 /**
@@ -60,7 +66,11 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
   const modelOf = (runtime: CharmRuntime): CharmModel => {
     let model = models.get(runtime)
     if (model === undefined) {
-      model = createJujuModel(runtime.tools, runtime.context, options.networkGet)
+      model = createJujuModel(
+        options.modelTools ?? runtime.tools,
+        runtime.context,
+        options.networkGet,
+      )
       models.set(runtime, model)
     }
     return model

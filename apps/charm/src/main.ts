@@ -3,6 +3,7 @@
 import { createHookTools, runHook, spawnToolRunner } from '@webhook-router/charm-machine/juju'
 import { createRouterCharm } from './charm.js'
 import { networkGetOver } from './juju-model.js'
+import { withFingerprintedSecrets } from './sensitive-config.js'
 import { shellToolRunner } from './shell-tool-runner.js'
 import { cachingToolRunner } from './tool-cache.js'
 
@@ -10,9 +11,12 @@ import { cachingToolRunner } from './tool-cache.js'
 const containersDir = process.env['WEBHOOK_ROUTER_CONTAINERS_DIR']
 // Hook tools run through one shell (cheap forks) and repeated reads are answered from a cache.
 const runner = cachingToolRunner(shellToolRunner(process.env, spawnToolRunner(process.env)))
+const tools = createHookTools(runner)
 const charm = createRouterCharm({
   networkGet: networkGetOver(runner),
+  modelTools: tools,
   ...(containersDir ? { containersDir } : {}),
 })
-const outcome = await runHook(charm, { tools: createHookTools(runner) })
+// The machine logs the config of every event: it gets fingerprints of the webhook secrets.
+const outcome = await runHook(charm, { tools: withFingerprintedSecrets(tools) })
 process.exitCode = outcome.exitCode

@@ -48,3 +48,8 @@ export {
   workloadLayer,
 } from './workload-layer.js'
 export { xzStore } from './xz.js'
+export type { NetworkGet } from './juju-model.js'
+export { networkGetOver } from './juju-model.js'
+export { SENSITIVE_OPTIONS, fingerprint, withFingerprintedSecrets } from './sensitive-config.js'
+export { shellQuote, shellToolRunner } from './shell-tool-runner.js'
+export { cachingToolRunner } from './tool-cache.js'

@@ -58,6 +58,8 @@ describe('grafana-dashboard provider data', () => {
       'webhook_router_jobs_queued_total',
       'webhook_router_queue_write_duration_seconds_bucket',
       'webhook_router_redeliveries_total',
+      'webhook_router_unroutable_jobs_total',
+      'webhook_router_signature_matches_total',
     ]) {
       expect(expressions).toContain(metric)
     }

@@ -37,6 +37,14 @@ const ALERT_RULES = {
           annotations: { summary: 'Jobs arrived whose labels no flavour matches.' },
         },
         {
+          alert: 'WebhookRouterQueueFailing',
+          expr: 'increase(webhook_router_webhooks_total{outcome=~"failed_.*"}[10m]) > 0',
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'Webhooks are answered 503 because the queue cannot be written.',
+          },
+        },
+        {
           alert: 'WebhookRouterRedeliveryFailing',
           expr: 'increase(webhook_router_redelivery_scan_errors_total[30m]) > 0',
           labels: { severity: 'warning' },

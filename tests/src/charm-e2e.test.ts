@@ -1,9 +1,11 @@
 /**
  * End to end: the *packed* charm's `dispatch`, unpacked and run with a PATH that has no node,
  * under a fake Juju (hook tools over a state file), against a Pebble double that runs the real
- * `webhook-router`. Without MONGODB_URI the provider points at a closed port, so the test proves
- * the migration-failure path; with MONGODB_URI it goes on to active, /health, a signed webhook
- * and a kombu consumer reading the job from MongoDB.
+ * `webhook-router`. Without MONGODB_URI the provider points at a closed port: the test proves
+ * the migration-failure path, then lets the workload shim skip `migrate` only (standing in for a
+ * reachable database) and checks the layer, the running service and `/health` (503). With
+ * MONGODB_URI the migration is real, `/health` is 200, and a signed webhook's job is read back
+ * from MongoDB by a kombu consumer.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'

@@ -17,7 +17,7 @@ import {
 import { redactSecrets, type WorkloadConfig } from '../config.js'
 import { EXIT } from '../exit-codes.js'
 import { listen, makeDrainable, type DrainTimers } from '../http-lifecycle.js'
-import { createJsonLogger } from '../logger.js'
+import { createBufferedLogSink, createJsonLogger } from '../logger.js'
 import { createMetricsServer } from '../metrics-server.js'
 import { openConfiguredQueue, type QueueOpener } from '../open-queue.js'
 import { HELP_OPTION, parseCommandArgs } from './args.js'
@@ -31,6 +31,11 @@ export interface ServeDeps {
   readonly collectProcessMetrics?: boolean
   readonly clock?: () => number
   readonly timers?: DrainTimers
+  /**
+   * Batch log lines per event-loop turn (one stdout write per turn instead of per request).
+   * On in the real command; off by default so in-process tests see each line at once.
+   */
+  readonly bufferLogs?: boolean
   /** Called once both servers listen, with their bound ports (tests pass port 0). */
   readonly onListening?: (ports: { readonly http: number; readonly metrics: number }) => void
 }
@@ -91,12 +96,22 @@ export function createServeCommand(deps: ServeDeps = {}): Command {
       if (!routing) return EXIT.failure
       const recovery = loadAutoRedeliveryConfig(io)
       if (recovery === null) return EXIT.failure
+      const buffered = deps.bufferLogs ? createBufferedLogSink(io.stdout) : undefined
       const logger = createJsonLogger({
         level: workload.logLevel,
-        sink: io.stdout,
+        sink: buffered?.sink ?? io.stdout,
         clock: deps.clock,
       })
-      return serveUntilStopped(io, { workload, routing, recovery }, logger, deps)
+      // A second signal exits at once (cli.ts); the lines of that last turn still get out.
+      if (buffered) process.once('exit', buffered.flush)
+      try {
+        return await serveUntilStopped(io, { workload, routing, recovery }, logger, deps)
+      } finally {
+        if (buffered) {
+          process.off('exit', buffered.flush)
+          buffered.flush()
+        }
+      }
     },
   }
 }
@@ -239,5 +254,5 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-/** `webhook-router serve`, with the real queue and process metrics. */
-export const serveCommand: Command = createServeCommand()
+/** `webhook-router serve`, with the real queue, process metrics and batched log writes. */
+export const serveCommand: Command = createServeCommand({ bufferLogs: true })

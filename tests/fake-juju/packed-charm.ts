@@ -36,9 +36,10 @@ export async function unpackCharm(work: string): Promise<string> {
 /**
  * Writes `shims/webhook-router`, standing in for the rock's binary on PATH. Without a MongoDB
  * server `migrate` cannot succeed, so once `stubFile` exists the shim skips `migrate` only
- * (standing in for "the database became reachable"); everything else is the real workload.
+ * (standing in for "the database became reachable"); while `failServeFile` exists, `serve`
+ * exits at once, as a workload that cannot start does. Everything else is the real workload.
  */
-export function workloadShim(work: string, stubFile: string): string {
+export function workloadShim(work: string, stubFile: string, failServeFile?: string): string {
   const shims = join(work, 'shims')
   mkdirSync(shims)
   writeFileSync(
@@ -46,6 +47,11 @@ export function workloadShim(work: string, stubFile: string): string {
     [
       '#!/bin/sh',
       `if [ "$1" = migrate ] && [ -f '${stubFile}' ]; then echo 'migrate: stubbed'; exit 0; fi`,
+      ...(failServeFile === undefined
+        ? []
+        : [
+            `if [ "$1" = serve ] && [ -f '${failServeFile}' ]; then echo 'serve: refused by the test' >&2; exit 1; fi`,
+          ]),
       `exec '${process.execPath}' '${join(REPO, 'apps/workload/dist/cli.js')}' "$@"`,
       '',
     ].join('\n'),

@@ -67,7 +67,7 @@ async function plan(): Promise<PlanView> {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
   const charmDir = await unpackCharm(work)
-  shims = workloadShim(work, join(work, 'migrate-stub'))
+  shims = workloadShim(work, join(work, 'migrate-stub'), join(work, 'serve-fails'))
   containersDir = join(work, 'containers')
   mkdirSync(join(containersDir, 'app'), { recursive: true })
 
@@ -383,6 +383,23 @@ describe('the packed charm under a fake Juju', () => {
       .calls.slice(calls)
       .map((call) => call[0])
     expect(tools).not.toContain('relation-set')
+  })
+
+  it("blocks with Pebble's reason, not a failed hook, when the service cannot start", async () => {
+    writeFileSync(join(work, 'serve-fails'), '')
+    juju.update((state) => {
+      state.config['log-level'] = 'DEBUG'
+    })
+    const failed = await juju.dispatch('config-changed')
+    expect(failed.code).toBe(0)
+    expect(failed.state.unitStatus.status).toBe('blocked')
+    expect(failed.state.unitStatus.message).toMatch(
+      /^workload start failed: webhook-router did not start: Start service "webhook-router" \(.+\), will retry in next update-status$/,
+    )
+    rmSync(join(work, 'serve-fails'))
+    const recovered = await juju.dispatch('update-status')
+    expect(recovered.code).toBe(0)
+    expect(recovered.state.unitStatus).toEqual({ status: 'active', message: '' })
   })
 
   it('keeps the webhook secret out of the unit event log', () => {

@@ -76,12 +76,30 @@ export function describeFailure(error: unknown): string {
     exitCode?: unknown
     message?: unknown
   }
-  if (typeof record.err === 'string' && record.err !== '') return firstLine(record.err)
+  if (typeof record.err === 'string' && record.err !== '') return summariseChangeError(record.err)
   if (typeof record.stderr === 'string' && typeof record.exitCode === 'number') {
     const last = lastLine(record.stderr)
     return last === '' ? `exit code ${record.exitCode}` : `exit code ${record.exitCode}: ${last}`
   }
   return firstLine(String(record.message ?? error))
+}
+
+/**
+ * Pebble's change `err` is `cannot perform the following tasks:` followed by one `- <task>
+ * (<reason>)` line per failed task; the task lines are what a human needs.
+ */
+export function summariseChangeError(err: string): string {
+  const lines = err
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  if (!lines[0]?.startsWith('cannot perform the following tasks') || lines.length < 2) {
+    return firstLine(err)
+  }
+  return lines
+    .slice(1)
+    .map((line) => line.replace(/^- /, ''))
+    .join('; ')
 }
 
 function firstLine(text: string): string {

@@ -20,6 +20,7 @@ import {
   writeFileSync,
   chmodSync,
 } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -113,6 +114,16 @@ async function bundle(outfile) {
 
 if (!existsSync(values.node)) fail(`no Node.js binary at ${values.node}`)
 if (!existsSync(join(charmRoot, 'src/main.ts'))) fail(`not a charm source tree: ${charmRoot}`)
+// The charm container has glibc and libstdc++ but no Node: a distribution build that loads
+// libnode.so (Debian's, Ubuntu's) would not start there. Official builds are self-contained.
+try {
+  const libraries = execFileSync('ldd', [values.node], { encoding: 'utf8' })
+  if (/libnode\.so/.test(libraries)) {
+    fail(`${values.node} needs libnode.so; pass an official Node.js build with --node`)
+  }
+} catch {
+  // No ldd (or a static binary): nothing to check.
+}
 process.on('uncaughtException', (error) => fail(error.message.split('\n')[0]))
 process.on('unhandledRejection', (error) => fail(String(error?.message ?? error).split('\n')[0]))
 

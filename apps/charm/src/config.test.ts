@@ -37,6 +37,13 @@ describe('parseCharmConfig', () => {
     expect(message({})).toBe('invalid config: flavours is required; default-flavour is required')
   })
 
+  it('treats output that is not an object as an empty config', () => {
+    expect(message('garbage')).toBe(
+      'invalid config: flavours is required; default-flavour is required',
+    )
+    expect(message(null)).toBe('invalid config: flavours is required; default-flavour is required')
+  })
+
   it('treats an empty string like an unset option', () => {
     expect(message({ ...valid, 'default-flavour': '  ' })).toBe(
       'invalid config: default-flavour is required',

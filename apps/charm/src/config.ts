@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { parse as parseYaml } from 'yaml'
 
 /** The log levels `webhook-router` accepts (case-insensitive in config, as paas-charm's). */
@@ -55,7 +56,8 @@ const MAX_MESSAGE = 240
  * ```
  */
 export function parseCharmConfig(raw: unknown): ConfigResult {
-  const values = isRecord(raw) ? raw : {}
+  const config = v.safeParse(ConfigObject, raw)
+  const values = config.success ? config.output : {}
   const problems: ConfigProblem[] = []
   const problem = (option: string, reason: string): void => {
     problems.push({ option, reason })
@@ -184,19 +186,24 @@ function parseRedelivery(
   return { intervalSeconds: interval, githubPath, webhookId, authSecretId }
 }
 
+/** config-get's JSON is foreign input: each option is checked against its declared type. */
+const StringOption = v.nullish(v.string())
+const IntegerOption = v.nullish(v.pipe(v.number(), v.safeInteger()))
+const ConfigObject = v.record(v.string(), v.unknown())
+
 /** Reads a string option; an empty or blank string counts as unset, as `juju config x=` means. */
 function optionalString(
   values: Record<string, unknown>,
   option: string,
   problem: (option: string, reason: string) => void,
 ): string | undefined {
-  const value = values[option]
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string') {
+  const parsed = v.safeParse(StringOption, values[option])
+  if (!parsed.success) {
     problem(option, 'must be a string')
     return undefined
   }
-  return value.trim() === '' ? undefined : value
+  const value = parsed.output
+  return value === undefined || value === null || value.trim() === '' ? undefined : value
 }
 
 function optionalInteger(
@@ -204,13 +211,12 @@ function optionalInteger(
   option: string,
   problem: (option: string, reason: string) => void,
 ): number | undefined {
-  const value = values[option]
-  if (value === undefined || value === null) return undefined
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+  const parsed = v.safeParse(IntegerOption, values[option])
+  if (!parsed.success) {
     problem(option, 'must be an integer')
     return undefined
   }
-  return value
+  return parsed.output ?? undefined
 }
 
 function isHttpUrl(text: string): boolean {

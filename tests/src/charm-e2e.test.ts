@@ -16,6 +16,7 @@ import { PebbleClient } from '@webhook-router/pebble-client'
 import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
 import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse as parseYaml } from 'yaml'
 import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
 import { unpackCharm, waitForAnswer, workloadShim } from '../fake-juju/packed-charm.js'
 
@@ -85,6 +86,30 @@ afterAll(async () => {
 })
 
 describe('the packed charm under a fake Juju', () => {
+  it('packs the metadata Juju reads, split out of charmcraft.yaml', () => {
+    const metadata = parseYaml(readFileSync(join(juju.charmDir, 'metadata.yaml'), 'utf8'))
+    expect(metadata).toMatchObject({
+      name: APP,
+      'display-name': 'GitHub runner webhook router',
+      containers: { app: { resource: 'app-image' } },
+      requires: {
+        mongodb: { interface: 'mongodb_client', limit: 1 },
+        ingress: { interface: 'ingress' },
+      },
+      provides: { 'metrics-endpoint': { interface: 'prometheus_scrape' } },
+      peers: { 'secret-storage': { interface: 'secret-storage' } },
+    })
+    expect(metadata).not.toHaveProperty('parts')
+    const actions = parseYaml(readFileSync(join(juju.charmDir, 'actions.yaml'), 'utf8'))
+    expect(Object.keys(actions)).toEqual([
+      'redeliver-failed-webhooks',
+      'rotate-secret-key',
+      'show-history',
+    ])
+    const config = parseYaml(readFileSync(join(juju.charmDir, 'config.yaml'), 'utf8'))
+    expect(config.options['webhook-secret-previous'].type).toBe('string')
+  })
+
   it('runs dispatch from the unpacked archive although PATH has no node', async () => {
     const env = juju.env('install')
     expect(spawnSync('/bin/sh', ['-c', 'command -v node'], { env }).status).not.toBe(0)

@@ -70,8 +70,24 @@ JUJU_DISPATCH_PATH="\${JUJU_DISPATCH_PATH:-$0}" exec "$here/bin/node" "$here/dis
 
 /** Splits charmcraft.yaml into the files a packed charm carries (charmcraft does the same). */
 function metadataFiles(charmcraft, nodeVersion) {
-  const { config, actions, parts: _parts, base, platforms, type: _type, ...rest } = charmcraft
-  const metadata = { ...rest }
+  const {
+    config,
+    actions,
+    parts: _parts,
+    base,
+    platforms,
+    type: _type,
+    title,
+    links,
+    ...rest
+  } = charmcraft
+  // metadata.yaml spells two charmcraft.yaml keys differently: `title` is `display-name`, and
+  // the `links` are top-level `docs`, `issues`, `source`, `website`.
+  const metadata = {
+    ...rest,
+    ...(title === undefined ? {} : { 'display-name': title }),
+    ...(links ?? {}),
+  }
   const [baseName, channel] = String(base ?? 'ubuntu@24.04').split('@')
   const manifest = {
     'charmcraft-version': 'webhook-router-pack',
@@ -85,9 +101,9 @@ function metadataFiles(charmcraft, nodeVersion) {
     },
   }
   return {
-    'metadata.yaml': stringify(metadata),
-    'config.yaml': stringify(config ?? { options: {} }),
-    'actions.yaml': stringify(actions ?? {}),
+    'metadata.yaml': stringify(metadata, { lineWidth: 0 }),
+    'config.yaml': stringify(config ?? { options: {} }, { lineWidth: 0 }),
+    'actions.yaml': stringify(actions ?? {}, { lineWidth: 0 }),
     'manifest.yaml': stringify(manifest),
   }
 }

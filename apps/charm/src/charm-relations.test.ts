@@ -103,6 +103,33 @@ describe('the mongodb_client requirer', () => {
   })
 })
 
+describe('departing units', () => {
+  it('stays active when a mongodb unit departs but the relation remains', async () => {
+    const settled = await context().run(on.configChanged(), readyState())
+    const mongo = settled.state.relations.find((r) => r.endpoint === 'mongodb')
+    if (!mongo) throw new Error('no mongodb relation')
+    const out = await context().run(
+      on.relationDeparted(mongo, { remoteUnit: 'mongodb-k8s/0' }),
+      settled.state,
+    )
+    expect(out.exitCode).toBe(0)
+    expect(out.state.unitStatus).toEqual({ name: 'active', message: '' })
+  })
+
+  it('stays active when a peer unit departs', async () => {
+    const settled = await context().run(on.configChanged(), readyState())
+    const storage = settled.state.relations.find((r) => r.endpoint === 'secret-storage')
+    if (!storage) throw new Error('no peer relation')
+    storage.remoteUnitsData = { [`${APP}/1`]: {} }
+    const out = await context().run(
+      on.relationDeparted(storage, { remoteUnit: `${APP}/1` }),
+      settled.state,
+    )
+    expect(out.event?.type).toBe('juju.secret-storage-departed')
+    expect(out.state.unitStatus).toEqual({ name: 'active', message: '' })
+  })
+})
+
 describe('the ingress v2 requirer', () => {
   const ingress = () =>
     relation({

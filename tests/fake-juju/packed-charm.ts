@@ -34,19 +34,17 @@ export async function unpackCharm(work: string): Promise<string> {
 }
 
 /**
- * Writes `shims/webhook-router`, standing in for the rock's binary on PATH. Without a MongoDB
- * server `migrate` cannot succeed, so once `stubFile` exists the shim skips `migrate` only
- * (standing in for "the database became reachable"); while `failServeFile` exists, `serve`
- * exits at once, as a workload that cannot start does. Everything else is the real workload.
+ * Writes `shims/webhook-router`, standing in for the rock's binary on PATH: the real workload,
+ * except that while `failServeFile` exists `serve` exits at once, as a workload that cannot
+ * start does.
  */
-export function workloadShim(work: string, stubFile: string, failServeFile?: string): string {
+export function workloadShim(work: string, failServeFile?: string): string {
   const shims = join(work, 'shims')
   mkdirSync(shims)
   writeFileSync(
     join(shims, 'webhook-router'),
     [
       '#!/bin/sh',
-      `if [ "$1" = migrate ] && [ -f '${stubFile}' ]; then echo 'migrate: stubbed'; exit 0; fi`,
       ...(failServeFile === undefined
         ? []
         : [

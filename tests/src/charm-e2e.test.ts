@@ -18,6 +18,7 @@ import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
+import { startMongoDouble, type MongoDouble } from '../fake-juju/mongo-double.mjs'
 import { unpackCharm, waitForAnswer, workloadShim } from '../fake-juju/packed-charm.js'
 
 const MONGODB_URI = process.env['MONGODB_URI']
@@ -26,17 +27,21 @@ const SECRET = 'e2e-webhook-secret'
 const PORT = 8000
 
 if (!MONGODB_URI) {
-  console.warn('charm-e2e: MONGODB_URI is not set; the MongoDB and kombu steps are skipped')
+  console.warn('charm-e2e: MONGODB_URI is not set; using the MongoDB wire double, no kombu step')
 }
 
-/** The connect string the provider hands out: the real server, or a port nothing listens on. */
-function providerUri(): string {
+/** What the provider hands out first: a server that is not there, so migration fails. */
+const BROKEN_URI = `mongodb://relation-2:Pw0rd@127.0.0.1:9/${APP}?authSource=admin&serverSelectionTimeoutMS=1500`
+
+/** What it rotates to: the real server of MONGODB_URI, or the MongoDB wire double. */
+function databaseUri(): string {
   if (MONGODB_URI) {
     const url = new URL(MONGODB_URI)
     url.pathname = `/${APP}`
     return url.toString()
   }
-  return `mongodb://relation-2:Pw0rd@127.0.0.1:9/${APP}?authSource=admin&serverSelectionTimeoutMS=1500`
+  if (!mongo) throw new Error('the MongoDB double is not running')
+  return mongo.uri(APP)
 }
 
 let work: string
@@ -45,6 +50,7 @@ let pebble: PebbleDouble | undefined
 let github: GitHubDouble
 let containersDir: string
 let shims: string
+let mongo: MongoDouble | undefined
 
 function relation(
   partial: Partial<FakeRelation> & Pick<FakeRelation, 'id' | 'endpoint' | 'remoteApp'>,
@@ -68,7 +74,8 @@ async function plan(): Promise<PlanView> {
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
   const charmDir = await unpackCharm(work)
-  shims = workloadShim(work, join(work, 'migrate-stub'), join(work, 'serve-fails'))
+  shims = workloadShim(work, join(work, 'serve-fails'))
+  if (!MONGODB_URI) mongo = await startMongoDouble()
   containersDir = join(work, 'containers')
   mkdirSync(join(containersDir, 'app'), { recursive: true })
 
@@ -82,6 +89,7 @@ afterAll(async () => {
   await pebble?.close()
   await github?.close()
   await juju?.close()
+  await mongo?.close()
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
@@ -194,16 +202,16 @@ describe('the packed charm under a fake Juju', () => {
     expect(result.state.unitStatus.status).toBe('waiting')
   })
 
-  it('reads the credentials from the secret-user secret and migrates on database-created', async () => {
+  it('reads the secret-user credentials on database-created and blocks when migration fails', async () => {
     juju.update((state) => {
       state.secrets['cmongo0000000000001'] = {
         owner: null,
         granted: true,
-        revisions: [{ username: 'relation-2', password: 'Pw0rd', uris: providerUri() }],
+        revisions: [{ username: 'relation-2', password: 'Pw0rd', uris: BROKEN_URI }],
       }
-      const mongo = state.relations.find((r) => r.endpoint === 'mongodb')
-      if (mongo) {
-        mongo.remoteAppData = {
+      const relation = state.relations.find((r) => r.endpoint === 'mongodb')
+      if (relation) {
+        relation.remoteAppData = {
           database: APP,
           endpoints: 'mongodb-k8s-0.mongodb-k8s-endpoints',
           replset: 'mongodb-k8s',
@@ -215,22 +223,28 @@ describe('the packed charm under a fake Juju', () => {
     const result = await juju.dispatch('mongodb-relation-changed', { relationId: 2 })
     expect(result.code).toBe(0)
     expect(result.state.secrets['cmongo0000000000001']?.consumerLabel).toBe('mongodb.2.user.secret')
-    const migrate = result.state.logs.find((line) => line.message.includes('migrate'))
-    if (MONGODB_URI) {
-      expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
-    } else {
-      expect(result.state.unitStatus.status).toBe('blocked')
-      expect(result.state.unitStatus.message).toMatch(
-        /^migration failed: webhook-router migrate failed \(exit code \d+/,
-      )
-      expect(result.state.unitStatus.message).not.toContain('Pw0rd')
-      expect(migrate?.level).toBe('ERROR')
-    }
+    expect(result.state.unitStatus.status).toBe('blocked')
+    expect(result.state.unitStatus.message).toMatch(
+      /^migration failed: webhook-router migrate failed \(exit code \d+/,
+    )
+    expect(result.state.unitStatus.message).not.toContain('Pw0rd')
+    expect(result.state.logs.find((line) => line.message.includes('migrate'))?.level).toBe('ERROR')
   })
 
-  it('retries the migration on update-status and starts webhook-router serve under Pebble', async () => {
-    if (!MONGODB_URI) writeFileSync(join(work, 'migrate-stub'), '')
-    const result = await juju.dispatch('update-status')
+  it('migrates and starts webhook-router serve when the provider rotates the credentials', async () => {
+    juju.update((state) => {
+      state.secrets['cmongo0000000000001']?.revisions.push({
+        username: 'relation-2',
+        password: 'Pw0rd',
+        uris: databaseUri(),
+      })
+    })
+    const result = await juju.dispatch('secret-changed', {
+      secret: {
+        id: 'secret://6e1b0f3c-0000-4000-8000-000000000001/cmongo0000000000001',
+        label: 'mongodb.2.user.secret',
+      },
+    })
     expect(result.code).toBe(0)
     expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
     expect(result.state.openedPorts).toContain('8000/tcp')
@@ -242,7 +256,7 @@ describe('the packed charm under a fake Juju', () => {
         APP_PORT: '8000',
         APP_FLAVOURS: '- small: [small, x64]\n- large: [large, x64]',
         APP_WEBHOOK_SECRET: SECRET,
-        MONGODB_DB_CONNECT_STRING: providerUri(),
+        MONGODB_DB_CONNECT_STRING: databaseUri(),
       },
     })
     expect(current.checks['webhook-router-ready']?.http?.url).toBe('http://localhost:8000/health')
@@ -251,9 +265,9 @@ describe('the packed charm under a fake Juju', () => {
     expect(service?.current).toBe('active')
   })
 
-  it('serves /health from the real workload: 200 with MongoDB, 503 without', async () => {
+  it('serves /health from the real workload once the database is reachable', async () => {
     const health = await waitForAnswer(`http://127.0.0.1:${PORT}/health`)
-    expect(health.status).toBe(MONGODB_URI ? 200 : 503)
+    expect(health.status).toBe(200)
   })
 
   it('publishes ingress data and uses the ingress URL', async () => {
@@ -292,29 +306,34 @@ describe('the packed charm under a fake Juju', () => {
     expect(service?.environment['APP_BASE_URL']).toBe('http://ingress.test/test-model-router')
   })
 
-  it.skipIf(!MONGODB_URI)(
-    'queues a signed webhook that a kombu consumer reads from MongoDB',
-    async () => {
-      const body = JSON.stringify({
-        action: 'queued',
-        workflow_job: {
-          id: 987,
-          url: 'https://api.github.com/repos/o/r/actions/jobs/987',
-          labels: ['self-hosted', 'linux', 'small'],
-        },
-      })
-      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
-      const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'workflow_job',
-          'x-hub-signature-256': signature,
-          'x-github-delivery': 'e2e-1',
-        },
-        body,
-      })
-      expect(response.status).toBe(200)
+  it('queues a signed webhook into MongoDB as a kombu message for the routed flavour', async () => {
+    // The ingress change just restarted the service; wait until it answers again.
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
+    const job = { url: 'https://api.github.com/repos/o/r/actions/jobs/987', labels: ['small'] }
+    const body = JSON.stringify({
+      action: 'queued',
+      workflow_job: { id: 987, url: job.url, labels: ['self-hosted', 'linux', 'small'] },
+    })
+    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'workflow_job',
+        'x-hub-signature-256': signature,
+        'x-github-delivery': 'e2e-1',
+      },
+      body,
+    })
+    expect(response.status).toBe(200)
+    const expected = { labels: job.labels, status: 'queued', url: job.url }
+    if (mongo) {
+      // The double holds what the driver wrote: kombu's document and envelope (queue-and-github §1).
+      const [message] = mongo.collection(APP, 'messages')
+      expect(message).toMatchObject({ queue: 'small', priority: 9 })
+      const envelope = JSON.parse(String(message?.['payload']))
+      expect(JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8'))).toEqual(expected)
+    } else {
       const consumer = [
         'import sys, kombu',
         'with kombu.Connection(sys.argv[1]) as c:',
@@ -323,16 +342,12 @@ describe('the packed charm under a fake Juju', () => {
         '    print(m.payload)',
         '    m.ack()',
       ].join('\n')
-      const out = execFileSync('/usr/bin/python3', ['-c', consumer, providerUri()], {
+      const out = execFileSync('/usr/bin/python3', ['-c', consumer, databaseUri()], {
         encoding: 'utf8',
       })
-      expect(JSON.parse(out)).toEqual({
-        labels: ['small'],
-        status: 'queued',
-        url: 'https://api.github.com/repos/o/r/actions/jobs/987',
-      })
-    },
-  )
+      expect(JSON.parse(out)).toEqual(expected)
+    }
+  })
 
   it('rotates the secret key with the rotate-secret-key action', async () => {
     const before = juju.relation('secret-storage')?.localApp['app_secret_key']

@@ -6,8 +6,8 @@
 //
 //   npm run bench -w apps/charm        (after `npm run build`)
 //
-// The workload is a stand-in: `webhook-router migrate` exits 0 and `serve` idles, because no
-// MongoDB runs here; the charm's work (facts, machine, Pebble calls) is the real one.
+// The workload is a stand-in (`webhook-router migrate` exits 0, `serve` idles): the figures are
+// the charm's own (facts, machine, Pebble calls), and no ports are taken on a shared machine.
 import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createServer } from 'node:net'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -70,4 +71,20 @@ export async function waitForAnswer(url: string, attempts = 50): Promise<Respons
     }
   }
   throw lastError
+}
+
+/**
+ * Fails with a clear message when a port the charm's workload binds (8000, 9102 are fixed by
+ * the charm) is taken, instead of letting the test fail later on a confusing status.
+ */
+export async function assertPortsFree(ports: readonly number[]): Promise<void> {
+  for (const port of ports) {
+    await new Promise<void>((resolveFree, reject) => {
+      const probe = createServer()
+      probe.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new Error(`port ${port} is in use (${error.code}); the charm's workload binds it`)),
+      )
+      probe.listen(port, '0.0.0.0', () => probe.close(() => resolveFree()))
+    })
+  }
 }

@@ -19,7 +19,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
 import { startMongoDouble, type MongoDouble } from '../fake-juju/mongo-double.mjs'
-import { unpackCharm, waitForAnswer, workloadShim } from '../fake-juju/packed-charm.js'
+import {
+  assertPortsFree,
+  unpackCharm,
+  waitForAnswer,
+  workloadShim,
+} from '../fake-juju/packed-charm.js'
 
 const MONGODB_URI = process.env['MONGODB_URI']
 const APP = 'github-runner-webhook-router'
@@ -72,6 +77,7 @@ async function plan(): Promise<PlanView> {
 }
 
 beforeAll(async () => {
+  await assertPortsFree([PORT, 9102])
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
   const charmDir = await unpackCharm(work)
   shims = workloadShim(work, join(work, 'serve-fails'))

@@ -86,6 +86,20 @@ export type { MemoryQueue, MemoryQueueMode, MemoryQueueOptions } from './queue/m
 // The HTTP app.
 export { createRouter, internalErrorText } from './http/router.js'
 export type { RouterDeps } from './http/router.js'
+export { createRouterCore } from './http/router-core.js'
+export type { RouterCore } from './http/router-core.js'
+export { createNodeWebhookHandler } from './http/node-webhook.js'
+export type { NodeWebhookHandler } from './http/node-webhook.js'
+export { createWebhookCore, textContentType } from './http/webhook-core.js'
+export type {
+  WebhookAnswer,
+  WebhookCore,
+  WebhookCoreDeps,
+  WebhookInput,
+  WebhookStatus,
+} from './http/webhook-core.js'
+export { readBodyWithin } from './http/body.js'
+export type { BodyRead } from './http/body.js'
 export { createRouterMetrics, routerMetricNames, webhookOutcomes } from './http/metrics.js'
 export type {
   ActionLabel,

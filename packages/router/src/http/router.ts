@@ -1,35 +1,19 @@
 import { Hono } from 'hono'
-import { Registry } from 'prom-client'
 import * as v from 'valibot'
-import type { RouterConfig } from '../config/router-config.js'
-import { silentLogger, systemTimers } from '../ports.js'
-import type { Clock, Logger, Timers } from '../ports.js'
-import type { JobQueue } from '../queue/port.js'
-import { createRoutingTable, routeLabels } from '../routing/table.js'
+import { routeLabels } from '../routing/table.js'
 import { isJsonContentType, parseJsonBody, readBodyWithin } from './body.js'
 import { withinTimeout } from './bounded.js'
-import { createRouterMetrics } from './metrics.js'
-import { createWebhookHandler, describeError, safeLog } from './webhook.js'
+import { createRouterCore, isRouterCore } from './router-core.js'
+import type { RouterCore, RouterDeps } from './router-core.js'
+import { createWebhookHandler } from './webhook.js'
+import { describeError, internalErrorText, safeLog } from './webhook-core.js'
 
-/** What `createRouter` needs from its host. Only `config` and `queue` are required. */
-export interface RouterDeps {
-  readonly config: RouterConfig
-  readonly queue: JobQueue
-  readonly logger?: Logger | undefined
-  /** Milliseconds since the epoch; drives durations and the silence gauge. */
-  readonly clock?: Clock | undefined
-  /** The registry the router's metrics go to; a fresh one when absent, never the global one. */
-  readonly registry?: Registry | undefined
-  /** Timers for the publish and health bounds; tests fire them by hand. */
-  readonly timers?: Timers | undefined
-}
+export type { RouterDeps } from './router-core.js'
+export { internalErrorText } from './webhook-core.js'
 
 const RouteQuerySchema = v.strictObject({
   labels: v.pipe(v.array(v.pipe(v.string(), v.maxLength(256))), v.maxLength(256)),
 })
-
-/** The answer to any error nobody anticipated: a retryable 503, never a 500. */
-export const internalErrorText = 'Router failed to handle the request; redeliver later.'
 
 /**
  * Creates the webhook router as a Hono app. It never listens: serve it, mount it
@@ -48,21 +32,12 @@ export const internalErrorText = 'Router failed to handle the request; redeliver
  * serve({ fetch: router.fetch, port: 8000 })
  * ```
  */
-export function createRouter(deps: RouterDeps): Hono {
-  const { config, queue } = deps
-  const logger = deps.logger ?? silentLogger
-  const clock = deps.clock ?? Date.now
-  const timers = deps.timers ?? systemTimers
-  const registry = deps.registry ?? new Registry()
-  const table = createRoutingTable(config)
-  const flavours = [...new Set([...table.flavours, table.defaultFlavour])]
-  const metrics = createRouterMetrics(registry, clock, flavours)
+export function createRouter(deps: RouterDeps | RouterCore): Hono {
+  const core = isRouterCore(deps) ? deps : createRouterCore(deps)
+  const { config, queue, logger, timers, table } = core
   const app = new Hono()
 
-  app.post(
-    '/webhook',
-    createWebhookHandler({ config, table, queue, logger, clock, timers, metrics }),
-  )
+  app.post('/webhook', createWebhookHandler(core.handleWebhook))
 
   app.get('/health', async function health(c) {
     const result = await withinTimeout(

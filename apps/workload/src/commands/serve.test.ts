@@ -64,6 +64,37 @@ describe('serve (in-process)', () => {
     expect(await served.exit).toBe(0)
   })
 
+  it('serves the webhook fast path and the other routes over one router and one registry', async () => {
+    const served = await startServe(createMemoryQueue())
+    if (!served.ports) throw new Error('serve exited')
+    const base = `http://127.0.0.1:${served.ports.http}`
+    const body = JSON.stringify(workflowJobPayload({ labels: ['arm64'], jobId: 6 }))
+    const headers = {
+      'content-type': 'application/json',
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': 'delivery-6',
+      'x-hub-signature-256': signBody(new TextEncoder().encode(body), 'unit-secret'),
+    }
+    const first = await fetch(`${base}/webhook?via=github`, { method: 'POST', body, headers })
+    const again = await fetch(`${base}/webhook`, { method: 'POST', body, headers })
+    const route = await fetch(`${base}/route`, {
+      method: 'POST',
+      body: JSON.stringify({ labels: ['arm64'] }),
+      headers: { 'content-type': 'application/json' },
+    })
+    const metrics = await (await fetch(`http://127.0.0.1:${served.ports.metrics}/metrics`)).text()
+
+    expect(first.headers.get('x-webhook-router-outcome')).toBe('accepted')
+    expect(await again.text()).toBe('duplicate delivery')
+    expect(((await route.json()) as { flavour: string }).flavour).toBe('arm64')
+    expect(metrics).toContain(
+      'webhook_router_webhooks_total{event="workflow_job",action="queued",outcome="accepted"} 1',
+    )
+    expect(metrics).toContain('webhook_router_jobs_queued_total{flavour="arm64"} 1')
+    served.stop.abort('SIGTERM')
+    expect(await served.exit).toBe(0)
+  })
+
   it('exits 1 with one line when the queue cannot be opened', async () => {
     const recorded = recordingIo([], env)
     const command = createServeCommand({

@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util'
+import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import { createAdaptorServer } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import {
+  createNodeWebhookHandler,
   createRouter,
+  createRouterCore,
   lintRoutingConfig,
   type JobQueue,
   type Logger,
   type RouterConfig,
+  type RouterCore,
 } from '@webhook-router/router'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import {
@@ -171,11 +175,9 @@ async function serveUntilStopped(
 
   const registry = new Registry()
   if (deps.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry })
-  const app = createRouter({ config: routing, queue, logger, registry, clock: deps.clock })
-  // node-server's lightweight Request/Response replace the globals: responses skip the slow
-  // Response-object path. Safe in this process: node-server's classes also match undici's
-  // instances in `instanceof`, and @octokit (automatic redelivery) has no such checks.
-  const http = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: true }) as Server
+  const http = createWebhookServer(
+    createRouterCore({ config: routing, queue, logger, registry, clock: deps.clock }),
+  )
   const metrics = createMetricsServer(registry)
   const drainHttp = makeDrainable(http)
   const drainMetrics = makeDrainable(metrics)
@@ -225,6 +227,22 @@ async function serveUntilStopped(
   await queue.close()
   logger.info('stopped')
   return EXIT.ok
+}
+
+/**
+ * One server over one router core: `POST /webhook` is answered straight from Node's request and
+ * response (no Fetch API objects, no framework routing: the hot path), everything else by the
+ * Hono app. Both write to the same queue and count into the same metrics.
+ */
+function createWebhookServer(core: RouterCore): Server {
+  const webhook = createNodeWebhookHandler(core)
+  // node-server's lightweight Request/Response replace the globals: responses skip the slow
+  // Response-object path. Safe in this process: node-server's classes also match undici's
+  // instances in `instanceof`, and @octokit (automatic redelivery) has no such checks.
+  const others = getRequestListener(createRouter(core).fetch, { overrideGlobalObjects: true })
+  return createServer((request, response) => {
+    if (!webhook(request, response)) void others(request, response)
+  })
 }
 
 async function listenOrExplain(server: Server, port: number, host: string, what: string) {

@@ -14,7 +14,8 @@ export interface WorkloadConfig {
   readonly queuePath: string
   /**
    * SQLite `synchronous`: `FULL` (default) makes every accepted job survive power loss, at one
-   * fsync per publish; `NORMAL` survives process crashes only and is several times faster.
+   * fsync per group commit (the publishes of one event-loop turn share a transaction); `NORMAL`
+   * survives process crashes only, and is about as fast now that fsyncs are shared.
    */
   readonly queueSynchronous: 'FULL' | 'NORMAL'
   /** `MONGODB_DB_CONNECT_STRING`; when set, MongoDB is used instead of SQLite. Never log it. */

@@ -1,4 +1,5 @@
 import { request as httpRequest, createServer } from 'node:http'
+import { connect } from 'node:net'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
@@ -226,6 +227,22 @@ function inventory(): Case[] {
   )
 }
 
+function recordingLogger() {
+  const lines: { level: string; message: string }[] = []
+  const at = (level: string) => (message: string) => void lines.push({ level, message })
+  return {
+    lines,
+    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
+  }
+}
+
+async function listenFastPath(handler: ReturnType<typeof createNodeWebhookHandler>) {
+  const server = createServer((req, res) => void handler(req, res))
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
 describe('node:http fast path', () => {
   it('answers every case of the inventory exactly as the Hono app does', async () => {
     const { app, port, hono, node } = await twins(signedConfig)
@@ -286,11 +303,7 @@ describe('node:http fast path', () => {
     const registry = new Registry()
     const core = createRouterCore({ config: baseConfig, queue, registry })
     const app = createRouter(core)
-    const fastPath = createNodeWebhookHandler(core)
-    const server = createServer((req, res) => void fastPath(req, res))
-    servers.push(server)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
+    const port = await listenFastPath(createNodeWebhookHandler(core))
     const c = delivery('first', queued(1), { deliveryId: 'shared-1' })
 
     expect((await viaNode(port, c)).headers['x-webhook-router-outcome']).toBe('accepted')
@@ -302,25 +315,37 @@ describe('node:http fast path', () => {
   })
 
   it('answers a retryable 503 and logs when the pipeline throws', async () => {
-    const lines: string[] = []
-    const logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (message: string) => void lines.push(message),
-    }
+    const { lines, logger } = recordingLogger()
     const core = createRouterCore({ config: baseConfig, queue: createMemoryQueue(), logger })
     const failing = { ...core, handleWebhook: () => Promise.reject(new Error('metrics broke')) }
-    const fastPath = createNodeWebhookHandler(failing)
-    const server = createServer((req, res) => void fastPath(req, res))
-    servers.push(server)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
+    const port = await listenFastPath(createNodeWebhookHandler(failing))
 
     const answer = await viaNode(port, delivery('any', queued(1)))
     expect(answer.status).toBe(503)
     expect(answer.body).toBe('Router failed to handle the request; redeliver later.')
-    expect(lines).toEqual(['unexpected router error'])
+    expect(lines).toEqual([{ level: 'error', message: 'unexpected router error' }])
+  })
+
+  it('only warns, queues nothing and keeps serving when a client hangs up mid-body', async () => {
+    const { lines, logger } = recordingLogger()
+    const queue = createMemoryQueue()
+    const port = await listenFastPath(
+      createNodeWebhookHandler(createRouterCore({ config: baseConfig, queue, logger })),
+    )
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(
+      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'X-GitHub-Event: workflow_job\r\nContent-Length: 500\r\n\r\n{"action":',
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    socket.destroy()
+    await expect
+      .poll(() => lines)
+      .toEqual([{ level: 'warn', message: 'client closed the connection before the body ended' }])
+    expect(queue.messages()).toHaveLength(0)
+    const next = await viaNode(port, delivery('next', queued(2)))
+    expect(next.headers['x-webhook-router-outcome']).toBe('accepted')
   })
 })
 

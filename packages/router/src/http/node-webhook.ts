@@ -34,6 +34,14 @@ export function createNodeWebhookHandler(core: RouterCore): NodeWebhookHandler {
     handleWebhook(input).then(
       (answer) => send(response, answer),
       (error: unknown) => {
+        // A client that hung up mid-body is nobody's fault here and has nobody left to answer.
+        if (request.destroyed && !request.complete) {
+          safeLog(logger, 'warn', 'client closed the connection before the body ended', {
+            path: '/webhook',
+            error: describeError(error),
+          })
+          return
+        }
         // As the Hono app's error handler: log it and answer a retryable 503, never a 500.
         safeLog(logger, 'error', 'unexpected router error', {
           method: request.method,

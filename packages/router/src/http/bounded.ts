@@ -11,28 +11,37 @@ export type BoundedResult<T> =
  * the callee does: a store that stops answering cannot hold the request past GitHub's timeout.
  * A callee that throws synchronously is reported as `failed`, like one that rejects.
  */
-export async function withinTimeout<T>(
+export function withinTimeout<T>(
   call: (signal: AbortSignal) => Promise<T>,
   timeoutMs: number,
   timers: Timers,
 ): Promise<BoundedResult<T>> {
-  const controller = new AbortController()
-  let handle: unknown
-  const timedOut = new Promise<BoundedResult<T>>((resolve) => {
-    handle = timers.setTimeout(() => {
+  // One promise and one settle-once flag per call: this runs for every webhook, so no race of
+  // two promises and no extra microtask hop before the call.
+  return new Promise((resolve) => {
+    const controller = new AbortController()
+    let settled = false
+    const handle = timers.setTimeout(() => {
+      if (settled) return
       controller.abort(new Error(`timed out after ${timeoutMs} ms`))
-      resolve({ kind: 'timeout' })
+      settle({ kind: 'timeout' })
     }, timeoutMs)
-  })
-  const settled = Promise.resolve()
-    .then(() => call(controller.signal))
-    .then(
-      (value): BoundedResult<T> => ({ kind: 'done', value }),
-      (error: unknown): BoundedResult<T> => ({ kind: 'failed', error }),
+    function settle(result: BoundedResult<T>): void {
+      if (settled) return
+      settled = true
+      timers.clearTimeout(handle)
+      resolve(result)
+    }
+    let pending: Promise<T>
+    try {
+      pending = call(controller.signal)
+    } catch (error) {
+      settle({ kind: 'failed', error })
+      return
+    }
+    Promise.resolve(pending).then(
+      (value) => settle({ kind: 'done', value }),
+      (error: unknown) => settle({ kind: 'failed', error }),
     )
-  try {
-    return await Promise.race([settled, timedOut])
-  } finally {
-    timers.clearTimeout(handle)
-  }
+  })
 }

@@ -17,14 +17,19 @@ export function shellQuote(word: string): string {
  * through it. Forking the charm's Node process costs several milliseconds per call, forking a
  * small shell far less, and a hook makes about twenty calls. Calls run one at a time, with
  * stdout and stderr captured in files; if the shell dies, the rest fall back to `fallback`.
- * The shell does not keep the process alive between calls.
+ * The shell does not keep the process alive between calls; its scratch directory (under
+ * `tmpRoot`, default the OS temp dir) is removed when the process exits.
  *
  * @example
  * ```ts
  * const tools = createHookTools(shellToolRunner(process.env, spawnToolRunner(process.env)))
  * ```
  */
-export function shellToolRunner(env: NodeJS.ProcessEnv, fallback: ToolRunner): ToolRunner {
+export function shellToolRunner(
+  env: NodeJS.ProcessEnv,
+  fallback: ToolRunner,
+  options: { readonly tmpRoot?: string } = {},
+): ToolRunner {
   let shell: ChildProcessByStdio<Writable, Readable, null> | undefined
   let broken = false
   let directory: string | undefined
@@ -33,7 +38,7 @@ export function shellToolRunner(env: NodeJS.ProcessEnv, fallback: ToolRunner): T
   let buffered = ''
 
   const start = (): ChildProcessByStdio<Writable, Readable, null> => {
-    directory = mkdtempSync(join(tmpdir(), 'charm-tools-'))
+    directory = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'charm-tools-'))
     const dir = directory
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     const child = spawn('/bin/sh', [], { env, stdio: ['pipe', 'pipe', 'ignore'] })

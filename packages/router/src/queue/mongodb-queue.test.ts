@@ -10,8 +10,8 @@ import type {
 } from './mongodb-client.js'
 import { createMongoQueue } from './mongodb-queue.js'
 import type { MongoQueueOptions } from './mongodb-queue.js'
-import type { PublishRequest } from './port.js'
 import { QueueUnavailableError } from './port.js'
+import { publishRequest as request, sampleQueuedJob as job } from '../testing/publish-request.js'
 
 interface Call {
   db: string
@@ -139,18 +139,6 @@ function matches(document: Document, filter: Document): boolean {
   })
 }
 
-const job = {
-  labels: ['large', 'x64'],
-  status: 'queued',
-  url: 'https://api.github.com/repos/o/r/actions/jobs/1',
-} as const
-const request = (overrides: Partial<PublishRequest> = {}): PublishRequest => ({
-  flavour: 'large',
-  job,
-  deliveryId: 'd-1',
-  jobId: 1,
-  ...overrides,
-})
 const majority = { writeConcern: { w: 'majority', wtimeoutMS: 4000 } }
 
 function setup(options: Partial<MongoQueueOptions> = {}) {

@@ -4,23 +4,11 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { QueueUnavailableError } from './port.js'
-import type { JobQueue, PublishRequest } from './port.js'
+import type { JobQueue } from './port.js'
 import { buildKombuPayload, serialiseJob } from './kombu-envelope.js'
 import { createSqliteQueue } from './sqlite-queue.js'
 import type { SqliteQueueOptions } from './sqlite-queue.js'
-
-const job = {
-  labels: ['large', 'x64'],
-  status: 'queued',
-  url: 'https://api.github.com/repos/o/r/actions/jobs/1',
-} as const
-const request = (overrides: Partial<PublishRequest> = {}): PublishRequest => ({
-  flavour: 'large',
-  job,
-  deliveryId: 'd-1',
-  jobId: 1,
-  ...overrides,
-})
+import { publishRequest as request, sampleQueuedJob as job } from '../testing/publish-request.js'
 
 let dir: string
 let path: string

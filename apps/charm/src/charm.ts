@@ -3,7 +3,6 @@ import { FileStore, charmMachine, type CharmStore } from '@webhook-router/charm-
 import type {
   CharmDefinition,
   CharmRuntime,
-  HookTools,
   RelationData,
 } from '@webhook-router/charm-machine/juju'
 import { PebbleClient } from '@webhook-router/pebble-client'
@@ -18,6 +17,7 @@ import {
 import { createRouterEffects } from './effects.js'
 import { readHistory } from './history.js'
 import { INGRESS_ENDPOINT } from './ingress.js'
+import { SENSITIVE_OPTIONS } from './sensitive-config.js'
 import { WORKLOAD_CONTAINER } from './integrations.js'
 import { createJujuAction, createJujuModel, type NetworkGet } from './juju-model.js'
 import type { CharmModel } from './model.js'
@@ -39,11 +39,6 @@ export interface RouterCharmOptions {
   readonly historyStore?: (charmDir: string) => CharmStore
   /** `network-get`, which charm-machine's hook tools lack; the ingress `ip` needs it. */
   readonly networkGet?: NetworkGet
-  /**
-   * The hook tools the charm's own reads and writes use, when the runtime's are wrapped (for
-   * example with {@link withFingerprintedSecrets}). Default: the runtime's.
-   */
-  readonly modelTools?: HookTools
 }
 
 /**
@@ -66,11 +61,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
   const modelOf = (runtime: CharmRuntime): CharmModel => {
     let model = models.get(runtime)
     if (model === undefined) {
-      model = createJujuModel(
-        options.modelTools ?? runtime.tools,
-        runtime.context,
-        options.networkGet,
-      )
+      model = createJujuModel(runtime.tools, runtime.context, options.networkGet)
       models.set(runtime, model)
     }
     return model
@@ -78,6 +69,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
 
   return {
     containers: [WORKLOAD_CONTAINER],
+    sensitiveOptions: SENSITIVE_OPTIONS,
     integrations: {
       [MONGODB_ENDPOINT]: {
         kind: 'database',

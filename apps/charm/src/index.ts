@@ -50,6 +50,6 @@ export {
 export { xzStore } from './xz.js'
 export type { NetworkGet } from './juju-model.js'
 export { networkGetOver } from './juju-model.js'
-export { SENSITIVE_OPTIONS, fingerprint, withFingerprintedSecrets } from './sensitive-config.js'
+export { SENSITIVE_OPTIONS } from './sensitive-config.js'
 export { shellQuote, shellToolRunner } from './shell-tool-runner.js'
 export { cachingToolRunner } from './tool-cache.js'

@@ -3,7 +3,6 @@
 import { createHookTools, runHook, spawnToolRunner } from '@webhook-router/charm-machine/juju'
 import { createRouterCharm } from './charm.js'
 import { networkGetOver } from './juju-model.js'
-import { withFingerprintedSecrets } from './sensitive-config.js'
 import { shellToolRunner } from './shell-tool-runner.js'
 import { cachingToolRunner } from './tool-cache.js'
 
@@ -14,9 +13,7 @@ const runner = cachingToolRunner(shellToolRunner(process.env, spawnToolRunner(pr
 const tools = createHookTools(runner)
 const charm = createRouterCharm({
   networkGet: networkGetOver(runner),
-  modelTools: tools,
   ...(containersDir ? { containersDir } : {}),
 })
-// The machine logs the config of every event: it gets fingerprints of the webhook secrets.
-const outcome = await runHook(charm, { tools: withFingerprintedSecrets(tools) })
+const outcome = await runHook(charm, { tools })
 process.exitCode = outcome.exitCode

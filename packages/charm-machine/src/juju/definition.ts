@@ -58,6 +58,11 @@ export interface CharmRuntime {
 export interface CharmDefinition {
   containers: string[]
   integrations: Record<string, IntegrationSpec>
+  /**
+   * Config options whose values are secrets (passwords, webhook secrets). The facts, and so the
+   * event log, hold only their fingerprints; effects read the real values through the hook tools.
+   */
+  sensitiveOptions?: readonly string[]
   /** Builds the Pebble client of a container (production; the harness supplies fakes). */
   connectWorkload(container: string, context: DispatchContext): WorkloadClient
   /** Builds the effects for this dispatch. `runAction` failures are reported with `action-fail`. */

@@ -1,5 +1,6 @@
 import type { CharmFacts, IntegrationFact } from '../index.js'
 import type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
+import { redactSensitiveConfig } from './sensitive-config.js'
 
 const isBrokenRelation = (runtime: CharmRuntime, ref: string): boolean =>
   runtime.context.name.endsWith('-relation-broken') && runtime.context.relation?.ref === ref
@@ -97,7 +98,8 @@ export async function readFacts(
   runtime: CharmRuntime,
 ): Promise<ObservedModel> {
   const { tools } = runtime
-  const [leader, config] = [await tools.isLeader(), await tools.configGet()]
+  const leader = await tools.isLeader()
+  const config = redactSensitiveConfig(await tools.configGet(), definition.sensitiveOptions ?? [])
   const containers: CharmFacts['containers'] = {}
   for (const name of definition.containers) {
     const reachable = await runtime

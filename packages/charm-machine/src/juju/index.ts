@@ -12,6 +12,7 @@ export {
 } from './errors.js'
 export type { ObservedModel } from './facts-reader.js'
 export { ingressUrlOf, readFacts } from './facts-reader.js'
+export { fingerprintSecret, redactSensitiveConfig } from './sensitive-config.js'
 export type {
   HookTools,
   JujuLogLevel,

@@ -139,3 +139,33 @@ describe('FileStore', () => {
     expect(replayed.context).toEqual(checkpoint.record.context)
   })
 })
+
+describe('FileStore memo', () => {
+  const store = () =>
+    new FileStore({
+      directory: join(mkdtempSync(join(tmpdir(), 'charm-store-')), '.charm-machine'),
+    })
+
+  it('hands the saved memo to the next taker once, readable by the owner only', async () => {
+    const files = store()
+    await files.saveMemo({ 'status.unit': '{"name":"active","message":""}' })
+    expect(statSync(files.memoPath).mode & 0o777).toBe(0o600)
+    expect(await files.takeMemo()).toEqual({ 'status.unit': '{"name":"active","message":""}' })
+    expect(await files.takeMemo()).toEqual({})
+  })
+
+  it('returns an empty memo when none was saved', async () => {
+    expect(await store().takeMemo()).toEqual({})
+  })
+
+  it.each([
+    ['not JSON', '{oops'],
+    ['not a string map', '{"status.unit": 3}'],
+  ])('treats a memo that is %s as none and removes it', async (_case, text) => {
+    const files = store()
+    await files.saveMemo({})
+    writeFileSync(files.memoPath, text)
+    expect(await files.takeMemo()).toEqual({})
+    expect(readdirSync(join(files.memoPath, '..'))).not.toContain('memo.json')
+  })
+})

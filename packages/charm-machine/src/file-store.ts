@@ -10,12 +10,16 @@ import {
   appendFileSync,
   writeFileSync,
   existsSync,
+  unlinkSync,
 } from 'node:fs'
 import { join } from 'node:path'
+import * as v from 'valibot'
 import type { LogEntry } from './log.js'
 import { parseLogLine } from './log.js'
 import type { SnapshotRecord } from './snapshot.js'
-import type { CharmStore, StoredLog, StoredUnit } from './store.js'
+import type { CharmStore, HookMemo, StoredLog, StoredUnit } from './store.js'
+
+const HookMemoSchema = v.record(v.string(), v.string())
 
 /** Options of {@link FileStore}. */
 export interface FileStoreOptions {
@@ -38,6 +42,8 @@ export interface FileStoreOptions {
 export class FileStore implements CharmStore {
   readonly logPath: string
   readonly snapshotPath: string
+  /** The {@link HookMemo} between two dispatches; absent while a dispatch runs. */
+  readonly memoPath: string
   readonly #directory: string
   readonly #now: () => Date
   #logBytes: number | null = null
@@ -47,6 +53,7 @@ export class FileStore implements CharmStore {
     this.#now = options.now ?? (() => new Date())
     this.logPath = join(options.directory, 'log.jsonl')
     this.snapshotPath = join(options.directory, 'snapshot.json')
+    this.memoPath = join(options.directory, 'memo.json')
   }
 
   async load(): Promise<StoredUnit> {
@@ -106,6 +113,30 @@ export class FileStore implements CharmStore {
     }
     writeFileSync(join(this.#directory, `quarantine-${stamp}.txt`), `${reason}\n`, { mode: 0o600 })
     this.#logBytes = 0
+  }
+
+  async takeMemo(): Promise<HookMemo> {
+    let text: string
+    try {
+      text = readFileSync(this.memoPath, 'utf8')
+      unlinkSync(this.memoPath)
+    } catch {
+      return {}
+    }
+    try {
+      const parsed = v.safeParse(HookMemoSchema, JSON.parse(text))
+      return parsed.success ? parsed.output : {}
+    } catch {
+      // A damaged memo is only a lost hint: the dispatch makes every call instead.
+      return {}
+    }
+  }
+
+  async saveMemo(memo: HookMemo): Promise<void> {
+    this.#ensureDirectory()
+    const temporary = `${this.memoPath}.tmp-${process.pid}`
+    writeFileSync(temporary, JSON.stringify(memo), { mode: 0o600 })
+    renameSync(temporary, this.memoPath)
   }
 
   /**

@@ -13,6 +13,13 @@ export interface StoredUnit {
   notes?: string[]
 }
 
+/**
+ * What one successful dispatch leaves for the next, to skip hook-tool calls whose answer is
+ * already known: the statuses it set, remote app names of relations, what it published. Only
+ * a hint: a dispatch that finds none does every call, so losing it costs time, never state.
+ */
+export type HookMemo = Record<string, string>
+
 /** The whole log, for replay and recovery. */
 export interface StoredLog {
   entries: LogEntry[]
@@ -35,6 +42,13 @@ export interface CharmStore {
   saveSnapshot(record: SnapshotRecord): Promise<void>
   /** Keeps the damaged log and checkpoint aside for humans and starts empty ones. */
   quarantine(reason: string): Promise<void>
+  /**
+   * Returns the memo the last successful dispatch saved and forgets it, so that a dispatch which
+   * dies half-way leaves none behind. A store without memos makes every dispatch do every call.
+   */
+  takeMemo?(): Promise<HookMemo>
+  /** Keeps the memo for the next dispatch; the runtime calls it only when a dispatch succeeded. */
+  saveMemo?(memo: HookMemo): Promise<void>
 }
 
 /**
@@ -48,11 +62,15 @@ export interface CharmStore {
 export class MemoryStore implements CharmStore {
   entries: LogEntry[] = []
   snapshot: SnapshotRecord | null = null
+  memo: HookMemo | null = null
   readonly quarantined: { reason: string; entries: LogEntry[]; snapshot: unknown }[] = []
 
-  constructor(initial: { entries?: LogEntry[]; snapshot?: SnapshotRecord | null } = {}) {
+  constructor(
+    initial: { entries?: LogEntry[]; snapshot?: SnapshotRecord | null; memo?: HookMemo } = {},
+  ) {
     this.entries = [...(initial.entries ?? [])]
     this.snapshot = initial.snapshot ?? null
+    this.memo = initial.memo === undefined ? null : { ...initial.memo }
   }
 
   async load(): Promise<StoredUnit> {
@@ -80,5 +98,15 @@ export class MemoryStore implements CharmStore {
     this.quarantined.push({ reason, entries: this.entries, snapshot: this.snapshot })
     this.entries = []
     this.snapshot = null
+  }
+
+  async takeMemo(): Promise<HookMemo> {
+    const memo = this.memo ?? {}
+    this.memo = null
+    return memo
+  }
+
+  async saveMemo(memo: HookMemo): Promise<void> {
+    this.memo = { ...memo }
   }
 }

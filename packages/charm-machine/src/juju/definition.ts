@@ -1,4 +1,4 @@
-import type { CharmEffects, IntegrationKind } from '../index.js'
+import type { CharmEffects, HookMemo, IntegrationKind } from '../index.js'
 import type { DispatchContext } from './env.js'
 import type { HookTools, JujuLogLevel } from './hook-tools.js'
 import type { WorkloadClient } from './workload.js'
@@ -35,6 +35,12 @@ export interface CharmRuntime {
   /** The Pebble client of a container. */
   workload(container: string): WorkloadClient
   log(level: JujuLogLevel, message: string): Promise<void>
+  /**
+   * What the last successful dispatch knew (remote app names, statuses it set, anything the
+   * charm keeps under its own keys) and what this one passes on: the runtime saves it only if
+   * this dispatch succeeds. Use it to skip a read, never as the only copy of anything.
+   */
+  memo: HookMemo
 }
 
 /**

@@ -2,6 +2,9 @@ import type { CharmFacts, IntegrationFact } from '../index.js'
 import type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
 import { redactSensitiveConfig } from './sensitive-config.js'
 
+const REMOTE_APP_MEMO = 'remote-app.'
+const remoteAppMemoKey = (ref: string): string => `${REMOTE_APP_MEMO}${ref}`
+
 const isBrokenRelation = (runtime: CharmRuntime, ref: string): boolean =>
   runtime.context.name.endsWith('-relation-broken') && runtime.context.relation?.ref === ref
 
@@ -15,7 +18,11 @@ export async function readRelation(
   const peer = spec.kind === 'secret-storage'
   let remoteApp = context.relation?.ref === ref ? context.relation.remoteApp : undefined
   if (peer) remoteApp = context.appName
+  // A relation id is never reused, so its remote app, once known, is known for good.
+  const memoKey = remoteAppMemoKey(ref)
+  remoteApp ??= runtime.memo[memoKey]
   if (remoteApp === undefined) remoteApp = await tools.relationRemoteApp(ref).catch(() => undefined)
+  if (remoteApp !== undefined && !peer) runtime.memo[memoKey] = remoteApp
   const app =
     remoteApp === undefined
       ? {}
@@ -110,11 +117,13 @@ export async function readFacts(
   }
   const integrations: Record<string, IntegrationFact> = {}
   const relations: Record<string, RelationData | null> = {}
+  const current = new Set<string>()
   for (const [endpoint, spec] of Object.entries(definition.integrations)) {
     const refs = (await tools.relationIds(endpoint)).filter(
       (ref) => !isBrokenRelation(runtime, ref),
     )
     const ref = refs[0]
+    for (const each of refs) current.add(remoteAppMemoKey(each))
     if (ref === undefined) {
       relations[endpoint] = null
       integrations[endpoint] = { kind: spec.kind, required: spec.required, status: 'absent' }
@@ -130,6 +139,9 @@ export async function readFacts(
       required: spec.required,
       status: ready ? 'ready' : 'pending',
     }
+  }
+  for (const key of Object.keys(runtime.memo)) {
+    if (key.startsWith(REMOTE_APP_MEMO) && !current.has(key)) delete runtime.memo[key]
   }
   return { facts: { leader, containers, config, integrations }, relations }
 }

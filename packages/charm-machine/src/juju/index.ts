@@ -26,6 +26,8 @@ export type {
 export { createHookTools, flattenActionResults, spawnToolRunner } from './hook-tools.js'
 export type { HookOutcome, RunHookOptions } from './runtime.js'
 export { runHook } from './runtime.js'
+export type { StatusPublisherOptions } from './status-memo.js'
+export { STATUS_MEMO_KEYS, STATUS_RESET_HOOKS, statusPublisher } from './status-memo.js'
 export type {
   ExecOptions,
   ExecResult,

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type { CharmEffects, CharmStore, DispatchResult, JujuEvent, UnitStatus } from '../index.js'
+import type { CharmEffects, CharmStore, DispatchResult, HookMemo, JujuEvent } from '../index.js'
 import { FileStore, charmMachine, openUnit, provideEffects } from '../index.js'
 import type { CharmDefinition, CharmRuntime } from './definition.js'
 import { deriveEvent } from './derive-event.js'
@@ -8,6 +8,7 @@ import { readDispatchContext } from './env.js'
 import { readFacts } from './facts-reader.js'
 import type { HookTools } from './hook-tools.js'
 import { createHookTools, spawnToolRunner } from './hook-tools.js'
+import { statusPublisher } from './status-memo.js'
 import type { WorkloadClient } from './workload.js'
 
 /** Options of {@link runHook}; every effect of the outside world can be injected. */
@@ -53,13 +54,12 @@ function wrapRunAction(effects: Partial<CharmEffects>, tools: HookTools): Partia
   }
 }
 
-const sameStatus = (a: UnitStatus | null, b: UnitStatus): boolean =>
-  a !== null && a.name === b.name && a.message === b.message
-
 /**
  * Runs one dispatch: environment → event → facts → transition → persist → effects, setting the
- * unit (and, on the leader, app) status after each persisted step. Never throws: failures come
- * back as a non-zero `exitCode` with a one-line `error`, which Juju shows as a hook error.
+ * unit (and, on the leader, app) status after each persisted step when it differs from the one
+ * shown (see {@link statusPublisher}). A store with memos carries what a successful dispatch
+ * learnt to the next ({@link CharmRuntime.memo}). Never throws: failures come back as a
+ * non-zero `exitCode` with a one-line `error`, which Juju shows as a hook error.
  *
  * @example
  * ```ts
@@ -85,6 +85,7 @@ export async function runHook(
   const tools = options.tools ?? createHookTools(spawnToolRunner(env as NodeJS.ProcessEnv))
   const connect = options.connectWorkload ?? definition.connectWorkload
   const workloads = new Map<string, WorkloadClient>()
+  const memo: HookMemo = {}
   const runtime: CharmRuntime = {
     context,
     tools,
@@ -97,6 +98,7 @@ export async function runHook(
       return client
     },
     log: (level, message) => tools.jujuLog(level, message).catch(() => undefined),
+    memo,
   }
   const now = (options.now ?? (() => new Date()))().toISOString()
   try {
@@ -104,6 +106,9 @@ export async function runHook(
       options.store ?? new FileStore({ directory: join(context.charmDir, '.charm-machine') })
     const machine = provideEffects(charmMachine, wrapRunAction(definition.effects(runtime), tools))
     const unit = await openUnit({ machine, store })
+    const remembered = (await store.takeMemo?.()) ?? {}
+    // A new charm may remember differently; it starts from nothing.
+    if (context.name !== 'upgrade-charm') Object.assign(memo, remembered)
     for (const note of unit.notes) await runtime.log('WARNING', `charm-machine: ${note}`)
     if (unit.recovery !== null)
       await runtime.log('ERROR', `charm-machine: recovering from current facts: ${unit.recovery}`)
@@ -111,28 +116,26 @@ export async function runHook(
     const observed = await readFacts(definition, runtime)
     const body = await deriveEvent(definition, runtime, observed, unit.snapshot.context.ingressUrl)
     const event = { ...body, now, facts: observed.facts } as JujuEvent
-    let shown: UnitStatus | null = null
+    const publishStatus = statusPublisher({
+      tools,
+      memo,
+      hook: context.name,
+      leader: observed.facts.leader,
+      log: runtime.log,
+    })
     const result = await unit.dispatch(event, {
       onStep: async (step) => {
-        await runtime.log(
-          'DEBUG',
-          `charm-machine: #${step.seq} ${step.event.type}: ${step.from} -> ${step.to}`,
-        )
-        if (sameStatus(shown, step.status) || step.status.name === 'unknown') return
-        shown = step.status
-        await tools.statusSet(step.status.name, step.status.message)
-        if (!observed.facts.leader) return
-        // Leadership can move mid-hook; the unit status is what matters, so only log this.
-        await tools
-          .statusSet(step.status.name, step.status.message, { application: true })
-          .catch((error: unknown) =>
-            runtime.log(
-              'WARNING',
-              `charm-machine: app status not set: ${(error as Error).message}`,
-            ),
+        // A step that changes nothing has nothing to say in the debug log.
+        if (step.from !== step.to || step.effects.length > 0)
+          await runtime.log(
+            'DEBUG',
+            `charm-machine: #${step.seq} ${step.event.type}: ${step.from} -> ${step.to}`,
           )
+        await publishStatus(step)
       },
     })
+    // Only a lost hint if it cannot be kept: the next dispatch makes every call.
+    await store.saveMemo?.(memo).catch(() => undefined)
     return { exitCode: 0, context, event, result }
   } catch (error) {
     const message = `charm-machine: ${context.kind} ${context.name} failed: ${(error as Error).message}`

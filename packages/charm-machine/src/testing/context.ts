@@ -162,7 +162,11 @@ export class Context {
         return pebble
       },
     })
-    state.storedLog = { entries: store.entries, snapshot: store.snapshot }
+    state.storedLog = {
+      entries: store.entries,
+      snapshot: store.snapshot,
+      ...(store.memo === null ? {} : { memo: store.memo }),
+    }
     if (outcome.exitCode !== 0) {
       // Juju drops the buffered writes of a failed hook; statuses were immediate and stay.
       state.relations = structuredClone(input.relations)

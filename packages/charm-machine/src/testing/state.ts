@@ -1,4 +1,4 @@
-import type { ConfigValue, LogEntry, SnapshotRecord, UnitStatus } from '../index.js'
+import type { ConfigValue, HookMemo, LogEntry, SnapshotRecord, UnitStatus } from '../index.js'
 import type { ExecResult, PebbleLayer } from '../juju/index.js'
 
 /** A relation in the harness: both sides' databags. Values are strings, as in Juju. */
@@ -54,6 +54,8 @@ export interface Container {
 export interface StoredLog {
   entries: LogEntry[]
   snapshot: SnapshotRecord | null
+  /** The memo the last successful dispatch left; absent after a failed one. */
+  memo?: HookMemo
 }
 
 /** The harness's picture of the world, Scenario-style: immutable in, new copy out. */

@@ -23,7 +23,7 @@ import { createJujuAction, createJujuModel, type NetworkGet } from './juju-model
 import type { CharmModel } from './model.js'
 import { MONGODB_ENDPOINT, mongodbConnection, mongodbUserSecretUri } from './mongodb.js'
 import { pebbleWorkload } from './pebble-workload.js'
-import { publishRelationData } from './publish.js'
+import { forgetPublishedAppData, publishRelationData } from './publish.js'
 import { SECRET_KEY_FIELD, SECRET_STORAGE_ENDPOINT } from './secret-storage.js'
 
 /** Options of {@link createRouterCharm}; the defaults are what Juju provides. */
@@ -100,7 +100,8 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       ]).catch(() => undefined)
       // update-status runs every five minutes: only the ingress address is re-published then.
       const scope = runtime.context.name === 'update-status' ? 'ingress' : 'all'
-      await publishRelationData(modelOf(runtime), scope)
+      if (runtime.context.name === 'leader-elected') forgetPublishedAppData(runtime.memo)
+      await publishRelationData(modelOf(runtime), scope, runtime.memo)
     },
     effects(runtime) {
       const model = modelOf(runtime)

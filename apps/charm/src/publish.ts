@@ -1,3 +1,4 @@
+import type { HookMemo } from '@webhook-router/charm-machine'
 import {
   INGRESS_ENDPOINT,
   databagChanges,
@@ -26,13 +27,36 @@ export const CHARM_NAME = 'github-runner-webhook-router'
  */
 export type PublishScope = 'ingress' | 'all'
 
+const PUBLISHED_MEMO = 'published.'
+
+/**
+ * Forgets what this unit published to app bags: another leader may have written them since.
+ * Call it when this unit becomes leader.
+ */
+export function forgetPublishedAppData(memo: HookMemo): void {
+  for (const key of Object.keys(memo))
+    if (key.startsWith(PUBLISHED_MEMO) && key.endsWith('.app')) delete memo[key]
+}
+
 /**
  * Publishes what this unit owes its relations, writing only what differs from the databags:
  * the database request (leader), ingress v2 app (leader) and unit data, the scrape job and
  * alert rules (leader) with this unit's address, and the Grafana dashboard (leader).
+ *
+ * With a `memo` (the runtime's, kept across successful dispatches), a bag is not even read when
+ * an earlier dispatch read it back holding exactly the data wanted now: only this unit writes
+ * its unit bag, and only the leader its app bag, so it still holds that data. A bag just
+ * written is read once more on the next dispatch before it is trusted, since Juju drops the
+ * writes of a hook that fails after the charm's process ends.
  */
-export async function publishRelationData(model: CharmModel, scope: PublishScope): Promise<void> {
+export async function publishRelationData(
+  model: CharmModel,
+  scope: PublishScope,
+  memo: HookMemo = {},
+): Promise<void> {
   const leader = await model.isLeader()
+  if (!leader) forgetPublishedAppData(memo)
+  const visited = new Set<string>()
   const sync = async (
     endpoint: string,
     relationId: number,
@@ -40,6 +64,10 @@ export async function publishRelationData(model: CharmModel, scope: PublishScope
     desired: Record<string, string>,
     removeStale: boolean,
   ): Promise<void> => {
+    const key = `${PUBLISHED_MEMO}${endpoint}:${relationId}.${bag}`
+    visited.add(key)
+    const wanted = JSON.stringify(desired)
+    if (memo[key] === `confirmed ${wanted}`) return
     const current = await model.readBag(
       endpoint,
       relationId,
@@ -47,8 +75,14 @@ export async function publishRelationData(model: CharmModel, scope: PublishScope
     )
     const changes = databagChanges(current, desired)
     if (!removeStale)
-      for (const key of Object.keys(changes)) if (changes[key] === '') delete changes[key]
+      for (const name of Object.keys(changes)) if (changes[name] === '') delete changes[name]
     await model.writeBag(endpoint, relationId, bag, changes)
+    memo[key] = `${Object.keys(changes).length === 0 ? 'confirmed' : 'written'} ${wanted}`
+  }
+  const forgetGone = (endpoint: string): void => {
+    const prefix = `${PUBLISHED_MEMO}${endpoint}:`
+    for (const key of Object.keys(memo))
+      if (key.startsWith(prefix) && !visited.has(key)) delete memo[key]
   }
 
   for (const relationId of await model.relationIds(INGRESS_ENDPOINT)) {
@@ -70,6 +104,7 @@ export async function publishRelationData(model: CharmModel, scope: PublishScope
       await sync(INGRESS_ENDPOINT, relationId, 'app', ingressAppData(request), true)
     }
   }
+  forgetGone(INGRESS_ENDPOINT)
   if (scope === 'ingress') return
 
   const topology: JujuTopology = {
@@ -108,4 +143,6 @@ export async function publishRelationData(model: CharmModel, scope: PublishScope
     if (leader)
       await sync(METRICS_ENDPOINT, relationId, 'app', metricsEndpointAppData(topology), false)
   }
+  for (const endpoint of [MONGODB_ENDPOINT, GRAFANA_DASHBOARD_ENDPOINT, METRICS_ENDPOINT])
+    forgetGone(endpoint)
 }

@@ -15,13 +15,14 @@ import {
   createWriteStream,
   mkdirSync,
   readFileSync,
+  readdirSync,
   rmSync,
   statSync,
   writeFileSync,
   chmodSync,
 } from 'node:fs'
 import { execFileSync } from 'node:child_process'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
@@ -108,10 +109,18 @@ function metadataFiles(charmcraft, nodeVersion) {
   }
 }
 
-async function bundle(outfile) {
+/**
+ * Bundles the charm into `dist/charm.mjs` plus chunks that it imports only when needed (the
+ * Pebble client with its websocket and YAML code, effects, actions): a settled hook loads and
+ * compiles about a third of the code.
+ */
+async function bundle(distDir) {
   await build({
-    entryPoints: [join(charmRoot, 'src/main.ts')],
-    outfile,
+    entryPoints: { charm: join(charmRoot, 'src/main.ts') },
+    outdir: distDir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -149,7 +158,7 @@ const tree = values['layout-only'] ? out : join(out, 'charm')
 rmSync(join(tree, 'dist'), { recursive: true, force: true })
 mkdirSync(join(tree, 'dist'), { recursive: true })
 mkdirSync(join(tree, 'bin'), { recursive: true })
-await bundle(join(tree, 'dist/charm.mjs'))
+await bundle(join(tree, 'dist'))
 const charmcraft = parse(readFileSync(join(charmRoot, 'charmcraft.yaml'), 'utf8'))
 const nodeVersion = process.version
 for (const [name, text] of Object.entries(metadataFiles(charmcraft, nodeVersion))) {
@@ -166,13 +175,17 @@ if (values['layout-only']) {
 } else {
   const file = join(out, `${charmcraft.name}.charm`)
   const zip = new yazl.ZipFile()
+  const dist = readdirSync(join(tree, 'dist'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(tree, join(entry.parentPath ?? entry.path, entry.name)))
+    .sort()
   const entries = [
     'metadata.yaml',
     'config.yaml',
     'actions.yaml',
     'manifest.yaml',
     'dispatch',
-    'dist/charm.mjs',
+    ...dist,
     'bin/node',
   ]
   for (const entry of entries) {

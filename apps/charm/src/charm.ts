@@ -1,28 +1,23 @@
 import { join } from 'node:path'
-import { FileStore, charmMachine, type CharmStore } from '@webhook-router/charm-machine'
+import {
+  EFFECT_NAMES,
+  FileStore,
+  type CharmEffects,
+  type CharmStore,
+} from '@webhook-router/charm-machine'
 import type {
   CharmDefinition,
   CharmRuntime,
   RelationData,
+  WorkloadClient,
 } from '@webhook-router/charm-machine/juju'
-import { PebbleClient } from '@webhook-router/pebble-client'
-import { parseCharmConfig } from './config.js'
-import {
-  redeliverFailedWebhooks,
-  rotateSecretKey,
-  showHistory,
-  type ActionDeps,
-  type ActionOutcome,
-} from './actions.js'
-import { createRouterEffects } from './effects.js'
-import { readHistory } from './history.js'
 import { INGRESS_ENDPOINT } from './ingress.js'
 import { SENSITIVE_OPTIONS } from './sensitive-config.js'
 import { WORKLOAD_CONTAINER } from './integrations.js'
-import { createJujuAction, createJujuModel, type NetworkGet } from './juju-model.js'
+import { createJujuModel, type NetworkGet } from './juju-model.js'
+import { lazyPebbleWorkload } from './lazy-workload.js'
 import type { CharmModel } from './model.js'
 import { MONGODB_ENDPOINT, mongodbConnection, mongodbUserSecretUri } from './mongodb.js'
-import { pebbleWorkload } from './pebble-workload.js'
 import { forgetPublishedAppData, publishRelationData } from './publish.js'
 import { SECRET_KEY_FIELD, SECRET_STORAGE_ENDPOINT } from './secret-storage.js'
 
@@ -83,10 +78,10 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       },
       [INGRESS_ENDPOINT]: { kind: 'ingress', required: false },
     },
-    connectWorkload: (container) =>
-      pebbleWorkload(
-        new PebbleClient({ socketPath: join(containersDir, container, 'pebble.socket') }),
-      ),
+    connectWorkload: (container) => {
+      const socketPath = join(containersDir, container, 'pebble.socket')
+      return lazyPebbleWorkload(socketPath, () => loadPebbleWorkload(socketPath))
+    },
     async beforeDispatch(runtime) {
       // Start the reads every dispatch makes at once; the runtime's facts reader then finds
       // them in the tool cache instead of spawning the tools one after another.
@@ -104,49 +99,33 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       await publishRelationData(modelOf(runtime), scope, runtime.memo)
     },
     effects(runtime) {
-      const model = modelOf(runtime)
-      const pebble = runtime.workload(WORKLOAD_CONTAINER)
-      const proxy = runtime.context.proxy
-      const effects = createRouterEffects({
-        model,
-        pebble,
-        proxy: {
-          ...(proxy.http && { http: proxy.http }),
-          ...(proxy.https && { https: proxy.https }),
-          ...(proxy.no && { noProxy: proxy.no }),
-        },
-        ...(options.random !== undefined && { random: options.random }),
-      })
-      return {
-        ...effects,
-        async runAction(input): Promise<ActionOutcome> {
-          const deps: ActionDeps = {
-            model,
-            pebble,
-            action: createJujuAction(runtime.tools, input.name, input.params),
-            ...(options.random !== undefined && { random: options.random }),
-            history: (limit) =>
-              readHistory(charmMachine, historyStore(runtime.context.charmDir), limit),
-          }
-          switch (input.name) {
-            case 'rotate-secret-key':
-              return rotateSecretKey(deps)
-            case 'redeliver-failed-webhooks': {
-              const parsed = parseCharmConfig(await model.config())
-              return redeliverFailedWebhooks(
-                deps,
-                parsed.ok ? parsed.config.githubApiUrl : undefined,
-              )
-            }
-            case 'show-history':
-              return showHistory(deps)
-            default:
-              return { failed: `unknown action "${input.name}"` }
-          }
-        },
+      // Only the effects the machine actually runs load their code (see charm-effects.ts).
+      let loaded: Promise<Partial<CharmEffects>> | undefined
+      const real = (): Promise<Partial<CharmEffects>> =>
+        (loaded ??= import('./charm-effects.js').then(({ routerCharmEffects }) =>
+          routerCharmEffects(runtime, modelOf(runtime), { ...options, historyStore }),
+        ))
+      const lazy: Partial<Record<keyof CharmEffects, unknown>> = {}
+      for (const name of EFFECT_NAMES) {
+        lazy[name] = async (input: unknown, context: unknown) => {
+          const effect = (await real())[name] as
+            ((input: unknown, context: unknown) => Promise<unknown>) | undefined
+          if (effect === undefined) throw new Error(`effect not provided: ${name}`)
+          return effect(input, context)
+        }
       }
+      return lazy as Partial<CharmEffects>
     },
   }
+}
+
+/** The Pebble client and its adapter, loaded when a hook first does more than probe Pebble. */
+async function loadPebbleWorkload(socketPath: string): Promise<WorkloadClient> {
+  const [{ PebbleClient }, { pebbleWorkload }] = await Promise.all([
+    import('@webhook-router/pebble-client'),
+    import('./pebble-workload.js'),
+  ])
+  return pebbleWorkload(new PebbleClient({ socketPath }))
 }
 
 /** The database is ready when the provider's data yields a usable connect string. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import {
   createMongoQueue,
   createSqliteQueue,
+  createSqliteThreadQueue,
   type JobQueue,
   type Logger,
 } from '@webhook-router/router'
@@ -22,6 +23,11 @@ export interface QueueOpenOptions {
    */
   readonly dedupRetentionMs: number
   readonly logger?: Logger | undefined
+  /**
+   * Runs the SQLite writes on a worker thread, off the event loop that serves webhooks. `serve`
+   * sets it; one-shot commands do not need the thread.
+   */
+  readonly writerThread?: boolean | undefined
 }
 
 /**
@@ -42,7 +48,7 @@ export class QueueMissingError extends Error {
  * const queue = await openConfiguredQueue(config, 'create', { dedupRetentionMs: 7 * 86_400_000 })
  */
 export const openConfiguredQueue: QueueOpener = async (config, mode, options) => {
-  const { dedupRetentionMs, logger } = options
+  const { dedupRetentionMs, logger, writerThread } = options
   if (config.mongodbUri !== undefined) {
     return createMongoQueue({
       uri: config.mongodbUri,
@@ -57,5 +63,6 @@ export const openConfiguredQueue: QueueOpener = async (config, mode, options) =>
     )
   }
   mkdirSync(dirname(path), { recursive: true })
-  return createSqliteQueue({ path, dedupRetentionMs, synchronous: config.queueSynchronous })
+  const sqliteOptions = { path, dedupRetentionMs, synchronous: config.queueSynchronous }
+  return writerThread ? createSqliteThreadQueue(sqliteOptions) : createSqliteQueue(sqliteOptions)
 }

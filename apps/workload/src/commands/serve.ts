@@ -141,6 +141,7 @@ async function serveUntilStopped(
   try {
     queue = await (deps.openQueue ?? openConfiguredQueue)(workload, 'create', {
       dedupRetentionMs: routing.dedupRetentionMs,
+      writerThread: true,
       logger,
     })
   } catch (error) {

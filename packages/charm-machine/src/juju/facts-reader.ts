@@ -23,18 +23,25 @@ export async function readRelation(
   remoteApp ??= runtime.memo[memoKey]
   if (remoteApp === undefined) remoteApp = await tools.relationRemoteApp(ref).catch(() => undefined)
   if (remoteApp !== undefined && !peer) runtime.memo[memoKey] = remoteApp
-  const app =
+  // Independent reads start together: each is a hook-tool process, and waiting on them one by
+  // one is most of a quiet hook's time.
+  const readUnits = async (): Promise<Record<string, Record<string, string>>> => {
+    if (spec.kind !== 'other') return {}
+    const names = await tools.relationList(ref).catch(() => [] as string[])
+    const bags = await Promise.all(
+      names.map((unit) => tools.relationGet(ref, unit).catch(() => ({}))),
+    )
+    return Object.fromEntries(names.map((unit, index) => [unit, bags[index] ?? {}]))
+  }
+  const [app, units, localUnit] = await Promise.all([
     remoteApp === undefined
       ? {}
-      : await tools.relationGet(ref, remoteApp, { app: true }).catch(() => ({}))
-  const units: Record<string, Record<string, string>> = {}
-  if (spec.kind === 'other') {
-    for (const unit of await tools.relationList(ref).catch(() => [] as string[])) {
-      units[unit] = await tools.relationGet(ref, unit).catch(() => ({}))
-    }
-  }
-  const localUnit =
-    spec.kind === 'database' ? await tools.relationGet(ref, context.unitName).catch(() => ({})) : {}
+      : tools.relationGet(ref, remoteApp, { app: true }).catch(() => ({})),
+    readUnits(),
+    spec.kind === 'database'
+      ? tools.relationGet(ref, context.unitName).catch(() => ({}))
+      : ({} as Record<string, string>),
+  ])
   return { ref, remoteApp, app, units, localUnit }
 }
 
@@ -105,40 +112,51 @@ export async function readFacts(
   runtime: CharmRuntime,
 ): Promise<ObservedModel> {
   const { tools } = runtime
-  const leader = await tools.isLeader()
-  const config = redactSensitiveConfig(await tools.configGet(), definition.sensitiveOptions ?? [])
-  const containers: CharmFacts['containers'] = {}
-  for (const name of definition.containers) {
-    const reachable = await runtime
-      .workload(name)
-      .canConnect()
-      .catch(() => false)
-    containers[name] = { reachable }
-  }
-  const integrations: Record<string, IntegrationFact> = {}
-  const relations: Record<string, RelationData | null> = {}
   const current = new Set<string>()
-  for (const [endpoint, spec] of Object.entries(definition.integrations)) {
+  const readIntegration = async ([endpoint, spec]: [string, IntegrationSpec]) => {
     const refs = (await tools.relationIds(endpoint)).filter(
       (ref) => !isBrokenRelation(runtime, ref),
     )
-    const ref = refs[0]
     for (const each of refs) current.add(remoteAppMemoKey(each))
+    const ref = refs[0]
     if (ref === undefined) {
-      relations[endpoint] = null
-      integrations[endpoint] = { kind: spec.kind, required: spec.required, status: 'absent' }
-      continue
+      const fact: IntegrationFact = { kind: spec.kind, required: spec.required, status: 'absent' }
+      return { endpoint, relation: null, fact }
     }
     const relation = await readRelation(runtime, ref, spec)
-    relations[endpoint] = relation
     const ready = await (
       spec.isReady ?? ((data: RelationData) => defaultReady(runtime, data, spec))
     )(relation, runtime)
-    integrations[endpoint] = {
+    const fact: IntegrationFact = {
       kind: spec.kind,
       required: spec.required,
       status: ready ? 'ready' : 'pending',
     }
+    return { endpoint, relation, fact }
+  }
+  // Every read below is independent of the others, so they all start at once.
+  const [leader, rawConfig, reachable, read] = await Promise.all([
+    tools.isLeader(),
+    tools.configGet(),
+    Promise.all(
+      definition.containers.map((name) =>
+        runtime
+          .workload(name)
+          .canConnect()
+          .catch(() => false),
+      ),
+    ),
+    Promise.all(Object.entries(definition.integrations).map(readIntegration)),
+  ])
+  const config = redactSensitiveConfig(rawConfig, definition.sensitiveOptions ?? [])
+  const containers: CharmFacts['containers'] = Object.fromEntries(
+    definition.containers.map((name, index) => [name, { reachable: reachable[index] ?? false }]),
+  )
+  const integrations: Record<string, IntegrationFact> = {}
+  const relations: Record<string, RelationData | null> = {}
+  for (const { endpoint, relation, fact } of read) {
+    relations[endpoint] = relation
+    integrations[endpoint] = fact
   }
   for (const key of Object.keys(runtime.memo)) {
     if (key.startsWith(REMOTE_APP_MEMO) && !current.has(key)) delete runtime.memo[key]

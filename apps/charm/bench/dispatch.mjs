@@ -9,7 +9,16 @@
 // The workload is a stand-in (`webhook-router migrate` exits 0, `serve` idles): the figures are
 // the charm's own (facts, machine, Pebble calls), and no ports are taken on a shared machine.
 import { execFileSync, spawn } from 'node:child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout, clearTimeout } from 'node:timers'
@@ -46,6 +55,21 @@ try {
   const bin = join(jujuDir, 'bin')
   mkdirSync(bin, { recursive: true })
   const kind = installHookTools(bin, buildHookToolClient(jujuDir))
+  // BENCH_TOOL_LATENCY_MS=15 makes every hook tool wait that long first, standing in for the
+  // fork+exec of the Go jujud binary that each hook tool is in real Juju (idle time, not CPU).
+  const latency = Number(process.env.BENCH_TOOL_LATENCY_MS ?? 0)
+  if (latency > 0) {
+    const real = join(jujuDir, 'real-bin')
+    mkdirSync(real)
+    for (const tool of readdirSync(bin)) {
+      renameSync(join(bin, tool), join(real, tool))
+      writeFileSync(
+        join(bin, tool),
+        `#!/bin/sh\n/bin/sleep ${latency / 1000}\nexec '${join(real, tool)}' "$@"\n`,
+        { mode: 0o755 },
+      )
+    }
+  }
   const stateFile = join(jujuDir, 'state.json')
   const agentSocket = join(jujuDir, 'agent.socket')
   const secretId = 'cmongo0000000000001'
@@ -245,6 +269,7 @@ try {
   const result = {
     machine: `${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, node ${process.version}`,
     hookTools: kind,
+    simulatedToolLatencyMs: latency,
     updateStatus: stats(idle),
     toolCallsPerUpdateStatus: toolCalls,
     toolCallsOfOneUpdateStatus: lastRun,

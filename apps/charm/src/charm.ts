@@ -84,9 +84,10 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
     },
     async beforeDispatch(runtime) {
       // Start the reads every dispatch makes at once; the runtime's facts reader then finds
-      // them in the tool cache instead of spawning the tools one after another.
+      // them in the tool cache instead of waiting for the tools one after another. Publishing
+      // starts alongside, so its network-get follows the ingress relation-ids at once.
       const { tools } = runtime
-      await Promise.all([
+      const prefetch = Promise.all([
         tools.isLeader(),
         tools.configGet(),
         ...[MONGODB_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map((endpoint) =>
@@ -96,7 +97,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       // update-status runs every five minutes: only the ingress address is re-published then.
       const scope = runtime.context.name === 'update-status' ? 'ingress' : 'all'
       if (runtime.context.name === 'leader-elected') forgetPublishedAppData(runtime.memo)
-      await publishRelationData(modelOf(runtime), scope, runtime.memo)
+      await Promise.all([prefetch, publishRelationData(modelOf(runtime), scope, runtime.memo)])
     },
     effects(runtime) {
       // Only the effects the machine actually runs load their code (see charm-effects.ts).

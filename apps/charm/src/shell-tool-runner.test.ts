@@ -33,10 +33,31 @@ describe('shellToolRunner', () => {
     expect((await run(['cat'])).stdout).toBe('')
   })
 
-  it('runs concurrent calls one at a time, each with its own output', async () => {
+  it('gives concurrent calls each their own output', async () => {
     const run = shellToolRunner(process.env, unused, { tmpRoot })
-    const outputs = await Promise.all(['a', 'b', 'c'].map((word) => run(['echo', word])))
-    expect(outputs.map((output) => output.stdout)).toEqual(['a\n', 'b\n', 'c\n'])
+    const words = ['a', 'b', 'c', 'd', 'e']
+    const outputs = await Promise.all(words.map((word) => run(['echo', word])))
+    expect(outputs.map((output) => output.stdout)).toEqual(words.map((word) => `${word}\n`))
+  })
+
+  it('runs independent calls at the same time on separate shells', async () => {
+    const run = shellToolRunner(process.env, unused, { tmpRoot, shells: 2 })
+    const flag = join(mkdtempSync(join(tmpRoot, 'flag-')), 'set')
+    // The first call waits for the second: on one shell they would never both finish.
+    const waiter = run(['sh', '-c', `while [ ! -f '${flag}' ]; do sleep 0.01; done; echo seen`])
+    const setter = run(['touch', flag])
+    expect((await Promise.all([waiter, setter])).map((output) => output.code)).toEqual([0, 0])
+    expect((await waiter).stdout).toBe('seen\n')
+  })
+
+  it('starts no more shells than its limit', async () => {
+    const run = shellToolRunner(process.env, unused, { tmpRoot, shells: 2 })
+    const outputs = await Promise.all(
+      Array.from({ length: 6 }, () => run(['sh', '-c', 'echo $PPID'])),
+    )
+    const shells = new Set(outputs.map((output) => output.stdout))
+    expect(shells.size).toBeLessThanOrEqual(2)
+    expect(outputs.every((output) => output.code === 0)).toBe(true)
   })
 
   it('reports a missing tool as the shell does, exit 127', async () => {

@@ -7,17 +7,25 @@ export interface Started {
   readonly port: number
 }
 
-/** Spawns `node <script> ...args` and waits until `findPort` sees its port in the output. */
+/**
+ * Spawns `script ...args` and waits until `findPort` sees its port in the output. A `.js` script
+ * runs under this `node`; an executable (the `webhook-router` bin) runs as installed, with the
+ * flags of its own `#!` line.
+ */
 export function startProcess(
   script: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   logFile: string | undefined,
   findPort: (line: string) => number | undefined,
+  options: { readonly executable?: boolean } = {},
 ): Promise<Started> {
   // Logs go to a file, not a pipe, so the benchmark does not spend CPU reading them.
   const fd = logFile ? openSync(logFile, 'a') : undefined
-  const child = spawn(process.execPath, [script, ...args], {
+  const [command, argv] = options.executable
+    ? [script, [...args]]
+    : [process.execPath, [script, ...args]]
+  const child = spawn(command, argv, {
     env,
     stdio: ['ignore', fd ?? 'pipe', 'pipe'],
   })

@@ -1,12 +1,25 @@
 #!/usr/bin/env node
 // A fake Juju hook tool for tests. Linked under each tool's name; state lives in the JSON file
 // $FAKE_JUJU_STATE so a test can arrange it and read back what the tools did.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 
 const tool = basename(process.argv[1])
 const args = process.argv.slice(2)
 const statePath = process.env.FAKE_JUJU_STATE
+// A charm may run tools concurrently (as Juju allows); each call's read-modify-write of the
+// state file holds a lock directory, so no call's record is lost.
+const lock = `${statePath}.lock`
+for (let tries = 0; ; tries++) {
+  try {
+    mkdirSync(lock)
+    break
+  } catch (error) {
+    if (error.code !== 'EEXIST' || tries > 5000) throw error
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
+  }
+}
+process.on('exit', () => rmdirSync(lock))
 const state = JSON.parse(readFileSync(statePath, 'utf8'))
 const stdin = ['relation-set', 'state-set'].includes(tool) ? readFileSync(0, 'utf8') : ''
 state.calls.push({ tool, args: [...args], stdin })

@@ -176,4 +176,14 @@ describe('a settled update-status of the packed charm', () => {
     expect(run.calls).toContain('status-set --application=False active -- ')
     expect(run.calls).toContain('status-set --application=True active -- ')
   })
+
+  it('starts from the startup snapshot the pack built, and without it from the bundle', async () => {
+    const blob = join(juju.charmDir, 'dist/charm.blob')
+    expect(existsSync(blob)).toBe(true)
+    const withSnapshot = await dispatch('update-status')
+    rmSync(blob)
+    const withoutSnapshot = await dispatch('update-status')
+    expect(withoutSnapshot.calls.sort()).toEqual(withSnapshot.calls.sort())
+    expect(withoutSnapshot.state.unitStatus).toEqual({ status: 'active', message: '' })
+  })
 })

@@ -11,6 +11,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import {
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -44,7 +45,14 @@ try {
   log('packing the charm…')
   execFileSync(
     process.execPath,
-    [join(charmRoot, 'scripts/pack.mjs'), '--fast', '--out', join(work, 'pack')],
+    [
+      join(charmRoot, 'scripts/pack.mjs'),
+      '--fast',
+      '--out',
+      join(work, 'pack'),
+      // BENCH_NO_SNAPSHOT=1 packs without the startup snapshot, to compare.
+      ...(process.env.BENCH_NO_SNAPSHOT === '1' ? ['--no-snapshot'] : []),
+    ],
     { stdio: 'ignore' },
   )
   const charmDir = join(work, 'charm')
@@ -187,11 +195,13 @@ try {
       const started = process.hrtime.bigint()
       // CHARM_CPU_PROF=<dir> runs the bundle directly under --cpu-prof (NODE_OPTIONS refuses it).
       const profile = process.env.CHARM_CPU_PROF
+      // It starts from the startup snapshot when the pack built one, as `dispatch` does.
+      const blob = join(charmDir, 'dist/charm.blob')
+      const start = existsSync(blob)
+        ? ['--snapshot-blob', blob]
+        : [join(charmDir, 'dist/charm.mjs')]
       const [file, args] = profile
-        ? [
-            join(charmDir, 'bin/node'),
-            ['--cpu-prof', `--cpu-prof-dir=${profile}`, join(charmDir, 'dist/charm.mjs')],
-          ]
+        ? [join(charmDir, 'bin/node'), ['--cpu-prof', `--cpu-prof-dir=${profile}`, ...start]]
         : [join(charmDir, 'dispatch'), []]
       const child = spawn(file, args, {
         env: env(hook),
@@ -269,6 +279,7 @@ try {
   const result = {
     machine: `${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, node ${process.version}`,
     hookTools: kind,
+    startupSnapshot: existsSync(join(charmDir, 'dist/charm.blob')),
     simulatedToolLatencyMs: latency,
     updateStatus: stats(idle),
     toolCallsPerUpdateStatus: toolCalls,

@@ -3,12 +3,13 @@
 // reads, zipped into `github-runner-webhook-router.charm`. Run after `tsc -b` (the workspace
 // packages the charm imports resolve to their built `dist`).
 //
-//   node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast]
+//   node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast] [--no-snapshot]
 //
 // --out          where to write (default: apps/charm/build); the .charm goes into it
 // --node         the Node.js binary to ship (default: the one running this script)
 // --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
 // --fast         store the Node binary uncompressed (quicker; a bigger file)
+// --no-snapshot  do not build the V8 startup snapshot (dispatch then runs dist/charm.mjs)
 import {
   copyFileSync,
   existsSync,
@@ -21,13 +22,14 @@ import {
   writeFileSync,
   chmodSync,
 } from 'node:fs'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { parse, stringify } from 'yaml'
 import yazl from 'yazl'
+import { lazyBuiltins } from './lazy-builtins.mjs'
 
 const charmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Bad input gets one line and a non-zero exit, never a stack trace. */
@@ -44,6 +46,7 @@ try {
       node: { type: 'string', default: process.execPath },
       'layout-only': { type: 'boolean', default: false },
       fast: { type: 'boolean', default: false },
+      'no-snapshot': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,20 +56,27 @@ try {
 }
 const { values } = parsed
 if (values.help) {
-  console.log(`usage: node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast]
+  console.log(`usage: node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast] [--no-snapshot]
 
   --out DIR      where to write (default apps/charm/build); the .charm goes into it
   --node PATH    the Node.js binary to ship (default: the one running this script)
   --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
-  --fast         store the Node binary uncompressed (quicker; a bigger file)`)
+  --fast         store the Node binary uncompressed (quicker; a bigger file)
+  --no-snapshot  do not build the V8 startup snapshot (dispatch then runs dist/charm.mjs)`)
   process.exit(0)
 }
 
 const DISPATCH = `#!/bin/sh
 # Juju runs this for every hook and action; JUJU_DISPATCH_PATH names which. The charm brings its
-# own Node.js, so the charm container needs none.
+# own Node.js, so the charm container needs none. It starts from the V8 startup snapshot the
+# pack built with that Node (no module loading or compiling), or from the bundle without one.
 case "$0" in */*) here="\${0%/*}" ;; *) here=. ;; esac
-JUJU_DISPATCH_PATH="\${JUJU_DISPATCH_PATH:-$0}" exec "$here/bin/node" "$here/dist/charm.mjs"
+JUJU_DISPATCH_PATH="\${JUJU_DISPATCH_PATH:-$0}"
+export JUJU_DISPATCH_PATH
+if [ -f "$here/dist/charm.blob" ]; then
+  exec "$here/bin/node" --snapshot-blob "$here/dist/charm.blob"
+fi
+exec "$here/bin/node" "$here/dist/charm.mjs"
 `
 
 /** Splits charmcraft.yaml into the files a packed charm carries (charmcraft does the same). */
@@ -137,12 +147,60 @@ async function bundle(distDir) {
   })
 }
 
+/**
+ * Builds `dist/charm.blob`, a V8 startup snapshot of the charm, with the Node binary the charm
+ * ships (a snapshot only loads into the binary that built it), then checks that it starts.
+ * Returns why there is none when it cannot be built here, e.g. a binary for another machine.
+ */
+async function buildSnapshot(tree, node) {
+  const scratch = join(tree, 'snapshot-build')
+  rmSync(scratch, { recursive: true, force: true })
+  mkdirSync(scratch)
+  try {
+    const entry = join(scratch, 'charm.cjs')
+    await build({
+      entryPoints: [join(charmRoot, 'src/snapshot-main.ts')],
+      outfile: entry,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      legalComments: 'none',
+      logLevel: 'warning',
+      external: ['bufferutil', 'utf-8-validate'],
+      plugins: [lazyBuiltins],
+    })
+    const blob = join(tree, 'dist/charm.blob')
+    const built = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', entry], {
+      cwd: scratch,
+      encoding: 'utf8',
+    })
+    if (built.status !== 0 || !existsSync(blob)) {
+      rmSync(blob, { force: true })
+      return `building it failed: ${(built.stderr || built.error?.message || '').trim().split('\n')[0]}`
+    }
+    // Outside a hook the charm must refuse with its one-line message: proof the snapshot runs.
+    const smoke = spawnSync(node, ['--snapshot-blob', blob], { env: {}, encoding: 'utf8' })
+    if (smoke.status !== 1 || !smoke.stderr.includes('JUJU_DISPATCH_PATH is not set')) {
+      rmSync(blob, { force: true })
+      return `it does not start: ${(smoke.stderr || smoke.error?.message || '').trim().split('\n')[0]}`
+    }
+    return undefined
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
 if (!existsSync(values.node)) fail(`no Node.js binary at ${values.node}`)
 if (!existsSync(join(charmRoot, 'src/main.ts'))) fail(`not a charm source tree: ${charmRoot}`)
 // The charm container has glibc and libstdc++ but no Node: a distribution build that loads
 // libnode.so (Debian's, Ubuntu's) would not start there. Official builds are self-contained.
 try {
-  const libraries = execFileSync('ldd', [values.node], { encoding: 'utf8' })
+  const libraries = execFileSync('ldd', [values.node], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
   if (/libnode\.so/.test(libraries)) {
     fail(`${values.node} needs libnode.so; pass an official Node.js build with --node`)
   }
@@ -169,6 +227,11 @@ chmodSync(join(tree, 'dispatch'), 0o755)
 if (resolve(values.node) !== resolve(join(tree, 'bin/node')))
   copyFileSync(values.node, join(tree, 'bin/node'))
 chmodSync(join(tree, 'bin/node'), 0o755)
+if (!values['no-snapshot']) {
+  const missing = await buildSnapshot(tree, join(tree, 'bin/node'))
+  if (missing !== undefined)
+    process.stderr.write(`pack: no startup snapshot (${missing}); dispatch runs dist/charm.mjs\n`)
+}
 
 if (values['layout-only']) {
   console.log(`charm tree in ${tree} (${Date.now() - started} ms)`)

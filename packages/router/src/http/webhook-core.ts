@@ -8,7 +8,7 @@ import { parseWorkflowJobPayload, workflowJobActions } from '../webhook/payload.
 import { verifySignature } from '../webhook/signature.js'
 import { isJsonContentType, parseJsonBody } from './body.js'
 import type { BodyRead } from './body.js'
-import { withinTimeout } from './bounded.js'
+import { createBoundedCalls } from './bounded.js'
 import type { ActionLabel, EventLabel, RouterMetrics, WebhookOutcome } from './metrics.js'
 
 /** What the webhook core needs; `createRouterCore` builds it from `RouterDeps`. */
@@ -78,6 +78,7 @@ export const textContentType = 'text/plain; charset=UTF-8'
  */
 export function createWebhookCore(deps: WebhookCoreDeps): WebhookCore {
   const { config, table, queue, logger, clock, timers, metrics } = deps
+  const bounded = createBoundedCalls(config.publishTimeoutMs, timers)
   const authenticated =
     config.secrets.current !== undefined || config.secrets.previous !== undefined
 
@@ -184,11 +185,7 @@ export function createWebhookCore(deps: WebhookCoreDeps): WebhookCore {
       deliveryId,
       jobId: event.jobId,
     }
-    const result = await withinTimeout(
-      (signal) => queue.publish(request, { signal }),
-      config.publishTimeoutMs,
-      timers,
-    )
+    const result = await bounded((signal) => queue.publish(request, { signal }))
     const seconds = Math.max(0, (clock() - started) / 1000)
     if (result.kind === 'timeout') {
       delete fields.log_type

@@ -122,6 +122,19 @@ describe('createSqliteThreadQueue', () => {
     expect(storedBodies('large')).toEqual([expect.stringContaining(jobUrl(2))])
   })
 
+  it('rejects every waiting publish that shares an aborted signal, and writes none of them', async () => {
+    const queue = open()
+    await queue.migrate()
+    const controller = new AbortController()
+    const waiting = [1, 2, 3].map((id) =>
+      queue.publish(numbered(id), { signal: controller.signal }),
+    )
+    controller.abort(new Error('bound ran out'))
+    const results = await Promise.allSettled(waiting)
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(await queue.depth()).toEqual({})
+  })
+
   it('gives up on a file locked by another process within the busy timeout, then recovers', async () => {
     const queue = open({ busyTimeoutMs: 100 })
     await queue.migrate()

@@ -51,6 +51,8 @@ interface Waiting<T> {
   settled: boolean
   resolve(value: T): void
   reject(error: unknown): void
+  /** Stops listening to the caller's signal. */
+  unwatch?: (() => void) | undefined
 }
 
 /**
@@ -110,6 +112,7 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
   function settle<T>(waiting: Waiting<T>, error: unknown, value?: T): void {
     if (waiting.settled) return
     waiting.settled = true
+    waiting.unwatch?.()
     if (error === undefined) waiting.resolve(value as T)
     else waiting.reject(error)
   }
@@ -185,6 +188,10 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
     })
   }
 
+  // One abort listener per signal, not per call: the router's bound gives every publish of a
+  // 50 ms window the same signal, and a long listener list makes each removal a linear scan.
+  const watchers = new WeakMap<AbortSignal, Set<() => void>>()
+
   function watch<T>(signal: AbortSignal, waiting: Waiting<T>, forget: () => void): void {
     const onAbort = () => {
       forget()
@@ -197,16 +204,16 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
       updateRef()
     }
     if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    const { resolve, reject } = waiting
-    waiting.resolve = (value) => {
-      signal.removeEventListener('abort', onAbort)
-      resolve(value)
+    let group = watchers.get(signal)
+    if (group === undefined) {
+      const members = new Set<() => void>()
+      watchers.set(signal, members)
+      signal.addEventListener('abort', () => members.forEach((abort) => abort()), { once: true })
+      group = members
     }
-    waiting.reject = (error) => {
-      signal.removeEventListener('abort', onAbort)
-      reject(error)
-    }
+    const members = group
+    members.add(onAbort)
+    waiting.unwatch = () => members.delete(onAbort)
   }
 
   const closed = () =>

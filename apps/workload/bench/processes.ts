@@ -86,3 +86,31 @@ export function peakRssMiB(pid: number | undefined): number | undefined {
     return undefined
   }
 }
+
+/** CPU time a process has used so far, in µs: all its threads, and its main thread alone. */
+export interface CpuTimes {
+  readonly processUs: number
+  readonly mainThreadUs: number
+}
+
+// Linux's clock ticks per second for /proc stat times (USER_HZ); 100 on every common kernel.
+const TICK_US = 10_000
+
+function statTicks(path: string): number {
+  const stat = readFileSync(path, 'utf8')
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return Number(fields[11]) + Number(fields[12])
+}
+
+/** Reads {@link CpuTimes} from /proc; `undefined` where there is no /proc (not Linux). */
+export function cpuTimes(pid: number | undefined): CpuTimes | undefined {
+  try {
+    return {
+      processUs: statTicks(`/proc/${pid}/stat`) * TICK_US,
+      mainThreadUs: statTicks(`/proc/${pid}/task/${pid}/stat`) * TICK_US,
+    }
+  } catch {
+    return undefined
+  }
+}

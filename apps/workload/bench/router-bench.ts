@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon, { type Result } from 'autocannon'
 import { pacedLoad } from './paced-load.js'
 import { examplePayloadBytes, signedWebhookRequests } from './payloads.js'
-import { peakRssMiB, startProcess, stopProcess, type Started } from './processes.js'
+import { cpuTimes, peakRssMiB, startProcess, stopProcess, type Started } from './processes.js'
 
 const SECRET = 'bench-secret-not-for-production'
 const CONNECTIONS = 64
@@ -40,6 +40,8 @@ const routerEnv = (dir: string, synchronous: string): NodeJS.ProcessEnv => ({
 })
 
 interface Measure {
+  /** CPU per answered request during the phase, in µs, when /proc could be read. */
+  readonly cpuUsPerRequest?: { readonly process: number; readonly mainThread: number } | undefined
   readonly reqPerSec: number
   readonly p50Ms: number
   readonly p99Ms: number
@@ -183,8 +185,18 @@ async function main(): Promise<void> {
     for (let slice = 0; slice < SLICES; slice += 1) {
       console.log(`Saturated, slice ${slice + 1}/${SLICES} (${CONNECTIONS} connections)`)
       for (const t of rotated(targets, slice)) {
+        const before = cpuTimes(t.started.child.pid)
         const measure = await load(t.name, t.url, t.path, SLICE_S)
-        saturated.get(t.name)?.push(measure)
+        const after = cpuTimes(t.started.child.pid)
+        const answered = measure.ok + measure.failed
+        const cpuUsPerRequest =
+          before && after && answered > 0
+            ? {
+                process: (after.processUs - before.processUs) / answered,
+                mainThread: (after.mainThreadUs - before.mainThreadUs) / answered,
+              }
+            : undefined
+        saturated.get(t.name)?.push({ ...measure, cpuUsPerRequest })
         count(t, measure)
       }
     }
@@ -278,11 +290,21 @@ function report(results: readonly TargetResult[]): RouterSummary[] {
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED')
   const bareRates = bare.saturated.map((m) => m.reqPerSec)
   const bareP99 = bare.steady.map((m) => m.p99Ms)
+  const cpuLine = (measures: readonly Measure[]) => {
+    const main = measures.flatMap((m) => (m.cpuUsPerRequest ? [m.cpuUsPerRequest.mainThread] : []))
+    const all = measures.flatMap((m) => (m.cpuUsPerRequest ? [m.cpuUsPerRequest.process] : []))
+    if (main.length === 0) return '    CPU per request: not measured (no /proc)'
+    return (
+      `    CPU per request at saturation: main thread ${range(main, 0)} µs (median ` +
+      `${median(main).toFixed(0)}), whole process ${range(all, 0)} µs (median ${median(all).toFixed(0)})`
+    )
+  }
   console.log('Result (per slice, in slice order; targets judged on the median)')
   console.log(
     `  bare: ${mean(bareRates).toFixed(0)} req/s saturated (${range(bareRates, 0)}), ` +
       `p99 at ${STEADY_RATE} req/s ${range(bareP99, 1)} ms`,
   )
+  console.log(cpuLine(bare.saturated))
   const summaries: RouterSummary[] = []
   for (const r of routers) {
     const rates = r.saturated.map((m) => m.reqPerSec)
@@ -310,6 +332,7 @@ function report(results: readonly TargetResult[]): RouterSummary[] {
         `median ${summary.p99GapMedianMs.toFixed(1)} ms (target <= 5 ms: ` +
         `${verdict(summary.p99GapMedianMs <= 5)})`,
     )
+    console.log(cpuLine(r.saturated))
     console.log(`    peak RSS ${rssMB.toFixed(0)} MB (target < 150 MB: ${verdict(rssMB < 150)})`)
     console.log(
       `    answered 2xx to ${r.accepted} webhooks, stored ${r.stored} messages, SIGTERM exit ${r.exitCode}`,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
@@ -12,21 +12,15 @@ export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`
 }
 
-/** One persistent shell and the scratch files its calls write to. */
-interface Shell {
-  readonly child: ChildProcessByStdio<Writable, Readable, null>
-  readonly directory: string
-  pending: ((code: number) => void) | undefined
-}
-
 /**
- * A hook-tool runner that runs every tool through persistent `/bin/sh` processes. Forking the
- * charm's Node process costs several milliseconds per call, forking a small shell far less, and
- * a hook makes about a dozen calls. Up to `shells` calls (default 3) run at once, each shell
- * started on first need; stdout and stderr are captured in per-shell files. If a shell dies,
- * this and later calls fall back to `fallback`. The shells do not keep the process alive
- * between calls; their scratch directory (under `tmpRoot`, default the OS temp dir) is removed
- * when the process exits.
+ * A hook-tool runner that runs every tool through one persistent `/bin/sh`. Forking the charm's
+ * Node process costs several milliseconds per call (more under load), forking a small shell far
+ * less, and a hook makes about a dozen calls. Each call is a background job of that shell, so
+ * up to `concurrency` calls (default 3) run at once without a second fork of Node; each job
+ * writes its stdout and stderr to its own files and reports its exit code on the shell's stdout
+ * in one line (one `write`, which a pipe keeps whole). If the shell dies, this and later calls
+ * fall back to `fallback`. The shell does not keep the process alive between calls; its scratch
+ * directory (under `tmpRoot`, default the OS temp dir) is removed when the process exits.
  *
  * @example
  * ```ts
@@ -36,82 +30,64 @@ interface Shell {
 export function shellToolRunner(
   env: NodeJS.ProcessEnv,
   fallback: ToolRunner,
-  options: { readonly tmpRoot?: string; readonly shells?: number } = {},
+  options: { readonly tmpRoot?: string; readonly concurrency?: number } = {},
 ): ToolRunner {
-  const limit = Math.max(1, options.shells ?? 3)
-  const idle: Shell[] = []
-  const waiting: ((shell: Shell | undefined) => void)[] = []
-  let started = 0
+  const limit = Math.max(1, options.concurrency ?? 3)
+  const pending = new Map<number, (code: number) => void>()
+  const waiting: (() => void)[] = []
+  let shell: ChildProcessByStdio<Writable, Readable, null> | undefined
+  let directory = ''
   let broken = false
-  let scratch: string | undefined
+  let running = 0
+  let nextId = 0
 
-  const start = (): Shell => {
-    if (scratch === undefined) {
-      const root = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'charm-tools-'))
-      scratch = root
-      process.once('exit', () => rmSync(root, { recursive: true, force: true }))
-    }
-    const directory = join(scratch, String(started++))
-    mkdirSync(directory)
+  const start = (): ChildProcessByStdio<Writable, Readable, null> => {
+    const root = mkdtempSync(join(options.tmpRoot ?? tmpdir(), 'charm-tools-'))
+    directory = root
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }))
     const child = spawn('/bin/sh', [], { env, stdio: ['pipe', 'pipe', 'ignore'] })
-    const shell: Shell = { child, directory, pending: undefined }
     let buffered = ''
+    const done = new RegExp(`^${DONE} (\\d+) (\\d+)$`)
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk
-      const match = new RegExp(`${DONE} (\\d+)\\n`).exec(buffered)
-      if (match === null) return
-      buffered = buffered.slice(match.index + match[0].length)
-      shell.pending?.(Number(match[1]))
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) {
+        const match = done.exec(line)
+        if (match === null) continue
+        const id = Number(match[1])
+        pending.get(id)?.(Number(match[2]))
+        pending.delete(id)
+      }
     })
     const die = (): void => {
       broken = true
-      shell.pending?.(-1)
-      for (const next of waiting.splice(0)) next(undefined)
+      for (const resolve of pending.values()) resolve(-1)
+      pending.clear()
     }
     child.on('error', die)
     child.on('exit', die)
     child.stdin.on('error', die)
-    return shell
+    return child
   }
 
-  /** An idle shell, a new one while under the limit, or the next one released. */
-  const acquire = (): Promise<Shell | undefined> => {
-    if (broken) return Promise.resolve(undefined)
-    const ready = idle.pop()
-    if (ready !== undefined) return Promise.resolve(ready)
-    if (started < limit) return Promise.resolve(start())
-    return new Promise((resolve) => waiting.push(resolve))
+  // The shell must not keep the process alive while no call is waiting on it.
+  const setRef = (child: ChildProcessByStdio<Writable, Readable, null>, on: boolean): void => {
+    const handles = [child, child.stdout, child.stdin] as { ref?: () => void; unref?: () => void }[]
+    for (const handle of handles) (on ? handle.ref : handle.unref)?.call(handle)
   }
-  const release = (shell: Shell): void => {
+
+  const slot = async (): Promise<void> => {
+    if (running < limit) {
+      running++
+      return
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve))
+  }
+  const release = (): void => {
     const next = waiting.shift()
-    if (next !== undefined) next(shell)
-    else idle.push(shell)
-  }
-
-  const setRef = (shell: Shell, referenced: boolean): void => {
-    const streams = [shell.child, shell.child.stdout, shell.child.stdin] as {
-      ref?: () => void
-      unref?: () => void
-    }[]
-    for (const stream of streams) (referenced ? stream.ref : stream.unref)?.call(stream)
-  }
-
-  const runOn = async (shell: Shell, argv: readonly string[], stdin?: string) => {
-    const input = stdin === undefined ? '/dev/null' : join(shell.directory, 'in')
-    if (stdin !== undefined) writeFileSync(input, stdin)
-    const out = join(shell.directory, 'out')
-    const err = join(shell.directory, 'err')
-    const command =
-      `${argv.map(shellQuote).join(' ')} <${shellQuote(input)} >${shellQuote(out)} 2>${shellQuote(err)}` +
-      `; echo "${DONE} $?"\n`
-    setRef(shell, true)
-    const code = await new Promise<number>((resolve) => {
-      shell.pending = resolve
-      shell.child.stdin.write(command)
-    })
-    shell.pending = undefined
-    setRef(shell, false)
-    return { code, out, err }
+    if (next !== undefined) next()
+    else running--
   }
 
   const read = (path: string): string => {
@@ -122,13 +98,33 @@ export function shellToolRunner(
     }
   }
 
-  return async (argv, stdin) => {
-    const shell = await acquire()
-    if (shell === undefined) return fallback(argv, stdin)
-    const { code, out, err } = await runOn(shell, argv, stdin)
+  const runOne = async (argv: readonly string[], stdin?: string): Promise<ToolOutput> => {
+    if (broken) return fallback(argv, stdin)
+    shell ??= start()
+    const child = shell
+    const id = nextId++
+    const file = (suffix: string): string => join(directory, `${id}.${suffix}`)
+    const input = stdin === undefined ? '/dev/null' : file('in')
+    if (stdin !== undefined) writeFileSync(input, stdin)
+    const command =
+      `{ ${argv.map(shellQuote).join(' ')} <${shellQuote(input)} >${shellQuote(file('out'))}` +
+      ` 2>${shellQuote(file('err'))}; echo "${DONE} ${id} $?"; } &\n`
+    setRef(child, true)
+    const code = await new Promise<number>((resolve) => {
+      pending.set(id, resolve)
+      child.stdin.write(command)
+    })
+    if (pending.size === 0) setRef(child, false)
     if (code < 0) return fallback(argv, stdin)
-    const output: ToolOutput = { code, stdout: read(out), stderr: read(err) }
-    release(shell)
-    return output
+    return { code, stdout: read(file('out')), stderr: read(file('err')) }
+  }
+
+  return async (argv, stdin) => {
+    await slot()
+    try {
+      return await runOne(argv, stdin)
+    } finally {
+      release()
+    }
   }
 }

@@ -55,7 +55,10 @@ export {
   DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
 } from './queue/sqlite-queue.js'
 export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
-export { createSqliteThreadQueue } from './queue/sqlite-thread-queue.js'
+export {
+  createSqliteThreadQueue,
+  DEFAULT_SQLITE_THREAD_BACKLOG,
+} from './queue/sqlite-thread-queue.js'
 export type { SqliteThreadQueueOptions } from './queue/sqlite-thread-queue.js'
 export type { Sleep } from './queue/sqlite-busy.js'
 export type { SqliteSynchronous } from './queue/sqlite-schema.js'

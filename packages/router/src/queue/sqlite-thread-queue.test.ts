@@ -168,6 +168,30 @@ describe('createSqliteThreadQueue', () => {
     expect(storedBodies('large')).toEqual([expect.stringContaining(jobUrl(2))])
   })
 
+  it('refuses publishes beyond the backlog while the writer does not answer', async () => {
+    const queue = createSqliteThreadQueue({
+      path,
+      maxBacklog: 3,
+      workerUrl: new URL('./__fixtures__/silent-writer.mjs', import.meta.url),
+    })
+    const stuck = new AbortController()
+    void queue.publish(numbered(1), { signal: stuck.signal }).catch(() => undefined)
+    await new Promise((resolve) => setImmediate(resolve))
+    const waiting = [2, 3, 4].map((id) => {
+      const controller = new AbortController()
+      const publish = queue.publish(numbered(id), { signal: controller.signal })
+      return { controller, publish }
+    })
+    await expect(queue.publish(numbered(5))).rejects.toThrow(/3 publishes already wait/)
+    // Callers that gave up free their places.
+    waiting.forEach(({ controller }) => controller.abort())
+    await Promise.allSettled(waiting.map(({ publish }) => publish))
+    const next = queue.publish(numbered(6), { signal: AbortSignal.timeout(50) })
+    await expect(next).rejects.toThrow(/aborted while waiting/)
+    // Nothing waits any more, so the silent writer no longer holds this process open.
+    stuck.abort()
+  })
+
   it('commits every publish accepted before close(), and refuses the ones after', async () => {
     const queue = open()
     await queue.migrate()

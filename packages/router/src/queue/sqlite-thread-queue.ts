@@ -39,7 +39,16 @@ export interface SqliteThreadQueueOptions extends Pick<
    * the module no longer sits beside this one.
    */
   readonly workerUrl?: URL | undefined
+  /**
+   * Most publishes that may wait for a writer that has not answered yet. Beyond it a publish is
+   * rejected at once with {@link QueueUnavailableError}, so a stalled disk fills no memory.
+   * Default 10,000.
+   */
+  readonly maxBacklog?: number | undefined
 }
+
+/** Default of {@link SqliteThreadQueueOptions.maxBacklog}. */
+export const DEFAULT_SQLITE_THREAD_BACKLOG = 10_000
 
 // Under vitest this module runs from `src`, and a worker thread cannot load TypeScript, so it
 // starts the built writer; `npm test` builds before it tests.
@@ -80,6 +89,7 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
     synchronous: options.synchronous,
   }
   const workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL
+  const maxBacklog = options.maxBacklog ?? DEFAULT_SQLITE_THREAD_BACKLOG
   let worker: Worker | undefined
   let nextId = 0
   const publishes = new Map<number, Waiting<PublishOutcome>>()
@@ -230,6 +240,17 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
 
     publish(publishRequest: PublishRequest, callOptions?: QueueCallOptions) {
       if (closing) return closed()
+      if (outbox.length >= maxBacklog) {
+        // Callers that gave up leave their items behind until the writer answers; drop them.
+        outbox = outbox.filter((item) => publishes.get(item.seq)?.settled === false)
+        if (outbox.length >= maxBacklog) {
+          return Promise.reject(
+            new QueueUnavailableError(
+              `SQLite queue at ${location}: ${outbox.length} publishes already wait for the writer`,
+            ),
+          )
+        }
+      }
       return new Promise<PublishOutcome>((resolve, reject) => {
         const seq = nextId++
         const waiting: Waiting<PublishOutcome> = { settled: false, resolve, reject }

@@ -33,18 +33,27 @@ export function withinTimeout<T>(
       timers.clearTimeout(handle)
       resolve(result)
     }
-    let pending: Promise<T>
-    try {
-      pending = call(controller.signal)
-    } catch (error) {
-      settle({ kind: 'failed', error })
-      return
-    }
-    Promise.resolve(pending).then(
-      (value) => settle({ kind: 'done', value }),
-      (error: unknown) => settle({ kind: 'failed', error }),
-    )
+    startCall(call, controller.signal, settle)
   })
+}
+
+/** Calls `call` and reports how it ends; a synchronous throw counts as `failed`, like a rejection. */
+function startCall<T>(
+  call: (signal: AbortSignal) => Promise<T>,
+  signal: AbortSignal,
+  settle: (result: BoundedResult<T>) => void,
+): void {
+  let pending: Promise<T>
+  try {
+    pending = call(signal)
+  } catch (error) {
+    settle({ kind: 'failed', error })
+    return
+  }
+  Promise.resolve(pending).then(
+    (value) => settle({ kind: 'done', value }),
+    (error: unknown) => settle({ kind: 'failed', error }),
+  )
 }
 
 /** How long a time window stays open for new calls to join; see {@link createBoundedCalls}. */
@@ -121,17 +130,7 @@ export function createBoundedCalls(
         resolve(result)
       }
       window.waiting.add(settle)
-      let pending: Promise<T>
-      try {
-        pending = call(window.controller.signal)
-      } catch (error) {
-        settle({ kind: 'failed', error })
-        return
-      }
-      Promise.resolve(pending).then(
-        (value) => settle({ kind: 'done', value }),
-        (error: unknown) => settle({ kind: 'failed', error }),
-      )
+      startCall(call, window.controller.signal, settle)
     })
   }
 }

@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { WorkloadClient } from '@webhook-router/charm-machine/juju'
@@ -38,6 +39,29 @@ describe('probePebble', () => {
     })
     try {
       expect(await probePebble(socketPath)).toBe(false)
+    } finally {
+      server.close()
+    }
+  })
+
+  it.each([
+    ['a 200 status line split across writes', ['HTTP/1.1 2', '00 OK\r\n\r\n'], true],
+    ['something that is not HTTP', ['SSH-2.0-OpenSSH\r\n'], false],
+    ['a connection closed without an answer', [], false],
+  ])('reads %s', async (_case, writes, reachable) => {
+    const socketPath = socketIn('raw')
+    const server = createNetServer((socket) => {
+      socket.once('data', async () => {
+        for (const write of writes) {
+          socket.write(write)
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+        socket.end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve))
+    try {
+      expect(await probePebble(socketPath)).toBe(reachable)
     } finally {
       server.close()
     }

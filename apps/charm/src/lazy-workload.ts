@@ -1,13 +1,18 @@
-import { request, type RequestOptions } from 'node:http'
+import { createConnection } from 'node:net'
 import type { WorkloadClient } from '@webhook-router/charm-machine/juju'
 
 /** How long the reachability probe waits for Pebble: the Pebble client's default, 5 s as ops. */
 const PROBE_TIMEOUT_MS = 5_000
+const REQUEST =
+  'GET /v1/system-info HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n' +
+  'Connection: close\r\n\r\n'
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3}) /
 
 /**
  * Whether a Pebble answers `GET /v1/system-info` on `socketPath` with 200, which is what
- * {@link WorkloadClient.canConnect} asks every dispatch. It needs nothing but `node:http`, so a
- * hook that only checks reachability does not load the Pebble client.
+ * {@link WorkloadClient.canConnect} asks every dispatch. It speaks the one request over
+ * `node:net` and reads only the status line, so a hook that only checks reachability loads
+ * neither the Pebble client nor `node:http`.
  *
  * @example
  * ```ts
@@ -15,24 +20,26 @@ const PROBE_TIMEOUT_MS = 5_000
  * ```
  */
 export function probePebble(socketPath: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<boolean> {
-  const options: RequestOptions & { servername: string } = {
-    socketPath,
-    path: '/v1/system-info',
-    headers: { Accept: 'application/json', Host: 'localhost' },
-    // The http agent passes this on; naming the server spares Node from matching the host
-    // against its IPv6 regex, whose first compilation alone costs milliseconds.
-    servername: 'pebble',
-    timeout: timeoutMs,
-  }
   return new Promise((resolve) => {
-    const outgoing = request(options, (response) => {
-      response.resume()
-      response.on('error', () => resolve(false))
-      response.on('end', () => resolve(response.statusCode === 200))
+    let answer = ''
+    let settled = false
+    const socket = createConnection(socketPath)
+    const settle = (reachable: boolean): void => {
+      if (settled) return
+      settled = true
+      socket.destroy()
+      resolve(reachable)
+    }
+    socket.setTimeout(timeoutMs, () => settle(false))
+    socket.setEncoding('latin1')
+    socket.on('connect', () => socket.write(REQUEST))
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+      if (!answer.includes('\r\n') && answer.length < 1024) return
+      settle(STATUS_LINE.exec(answer)?.[1] === '200')
     })
-    outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')))
-    outgoing.on('error', () => resolve(false))
-    outgoing.end()
+    socket.on('error', () => settle(false))
+    socket.on('close', () => settle(false))
   })
 }
 

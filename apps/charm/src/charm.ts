@@ -8,6 +8,7 @@ import {
 import type {
   CharmDefinition,
   CharmRuntime,
+  HookTools,
   RelationData,
   WorkloadClient,
 } from '@webhook-router/charm-machine/juju'
@@ -86,14 +87,7 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       // Start the reads every dispatch makes at once; the runtime's facts reader then finds
       // them in the tool cache instead of waiting for the tools one after another. Publishing
       // starts alongside, so its network-get follows the ingress relation-ids at once.
-      const { tools } = runtime
-      const prefetch = Promise.all([
-        tools.isLeader(),
-        tools.configGet(),
-        ...[MONGODB_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map((endpoint) =>
-          tools.relationIds(endpoint),
-        ),
-      ]).catch(() => undefined)
+      const prefetch = startCommonReads(runtime.tools)
       // update-status runs every five minutes: only the ingress address is re-published then.
       const scope = runtime.context.name === 'update-status' ? 'ingress' : 'all'
       if (runtime.context.name === 'leader-elected') forgetPublishedAppData(runtime.memo)
@@ -118,6 +112,24 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
       return lazy as Partial<CharmEffects>
     },
   }
+}
+
+/**
+ * Starts the hook-tool reads every dispatch makes (leadership, config, relation ids of each
+ * endpoint) at once. Over a caching runner, the runtime and the charm then find them answered.
+ * Never rejects: a read that fails is asked again, and fails, where it is needed.
+ */
+export function startCommonReads(tools: HookTools): Promise<void> {
+  return Promise.all([
+    tools.isLeader(),
+    tools.configGet(),
+    ...[MONGODB_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map((endpoint) =>
+      tools.relationIds(endpoint),
+    ),
+  ]).then(
+    () => undefined,
+    () => undefined,
+  )
 }
 
 /** The Pebble client and its adapter, loaded when a hook first does more than probe Pebble. */

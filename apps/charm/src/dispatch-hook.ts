@@ -1,5 +1,5 @@
 import { createHookTools, runHook, spawnToolRunner } from '@webhook-router/charm-machine/juju'
-import { createRouterCharm } from './charm.js'
+import { createRouterCharm, startCommonReads } from './charm.js'
 import { networkGetOver } from './juju-model.js'
 import { shellToolRunner } from './shell-tool-runner.js'
 import { cachingToolRunner } from './tool-cache.js'
@@ -23,6 +23,10 @@ export async function dispatchHook(env: NodeJS.ProcessEnv): Promise<number> {
     networkGet: networkGetOver(runner),
     ...(containersDir ? { containersDir } : {}),
   })
-  const outcome = await runHook(charm, { env, tools: createHookTools(runner) })
+  const tools = createHookTools(runner)
+  // The tools can answer while the runtime loads the unit's state; the charm asks again later
+  // and gets the cached answers.
+  if (env['JUJU_DISPATCH_PATH'] !== undefined) void startCommonReads(tools)
+  const outcome = await runHook(charm, { env, tools })
   return outcome.exitCode
 }

@@ -35,29 +35,43 @@ function open(busyTimeoutMs?: number): JobQueue {
   return queue
 }
 
-describe('SQLite queue across processes', () => {
-  it('keeps a job published through the writer thread when the process is SIGKILLed right after', async () => {
-    const script = `
-      import { createSqliteThreadQueue } from '@webhook-router/router'
-      const queue = createSqliteThreadQueue({ path: process.env.QUEUE_PATH })
-      const outcome = await queue.publish(JSON.parse(process.env.REQUEST))
-      process.stdout.write(outcome)
-      process.kill(process.pid, 'SIGKILL')
-    `
-    const request = { flavour: 'large', job, deliveryId: 'd-78', jobId: 78 }
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: repoRoot,
-      env: { ...process.env, QUEUE_PATH: path, REQUEST: JSON.stringify(request) },
-    })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
-
-    expect([stdout, signal]).toEqual(['queued', 'SIGKILL'])
-    const queue = open()
-    expect((await queue.peek('large', 5)).map((m) => m.body)).toEqual([serialiseJob(job)])
-    expect(await queue.publish(request)).toBe('duplicate-delivery')
+/** Runs an ES module script with the queue path and one publish request in its environment. */
+async function runPublisher(script: string, request: object) {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: repoRoot,
+    env: { ...process.env, QUEUE_PATH: path, REQUEST: JSON.stringify(request) },
   })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.on('exit', (exitCode, sig) => resolve([exitCode, sig])),
+  )
+  return { stdout, code, signal }
+}
+
+describe('SQLite queue across processes', () => {
+  it.each([
+    ['inline', 'createSqliteQueue', 77],
+    ['through the writer thread', 'createSqliteThreadQueue', 78],
+  ])(
+    'keeps a job published %s and its dedup records when the publisher is SIGKILLed right after',
+    async (_how, factory, id) => {
+      const script = `
+        import { ${factory} } from '@webhook-router/router'
+        const queue = ${factory}({ path: process.env.QUEUE_PATH })
+        const outcome = await queue.publish(JSON.parse(process.env.REQUEST))
+        process.stdout.write(outcome)
+        process.kill(process.pid, 'SIGKILL')
+      `
+      const request = { flavour: 'large', job, deliveryId: `d-${id}`, jobId: id }
+      const { stdout, signal } = await runPublisher(script, request)
+
+      expect([stdout, signal]).toEqual(['queued', 'SIGKILL'])
+      const queue = open()
+      expect((await queue.peek('large', 5)).map((m) => m.body)).toEqual([serialiseJob(job)])
+      expect(await queue.publish(request)).toBe('duplicate-delivery')
+    },
+  )
 
   it('lets a process exit while its writer thread is idle, without close()', async () => {
     const script = `
@@ -66,39 +80,10 @@ describe('SQLite queue across processes', () => {
       process.stdout.write(await queue.publish(JSON.parse(process.env.REQUEST)))
     `
     const request = { flavour: 'large', job, deliveryId: 'd-79', jobId: 79 }
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: repoRoot,
-      env: { ...process.env, QUEUE_PATH: path, REQUEST: JSON.stringify(request) },
-    })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const code = await new Promise((resolve) => child.on('exit', (exitCode) => resolve(exitCode)))
+    const { stdout, code } = await runPublisher(script, request)
 
     expect([stdout, code]).toEqual(['queued', 0])
   }, 15_000)
-
-  it('keeps a published job and its dedup records when the publisher is SIGKILLed right after', async () => {
-    const script = `
-      import { createSqliteQueue } from '@webhook-router/router'
-      const queue = createSqliteQueue({ path: process.env.QUEUE_PATH })
-      const outcome = await queue.publish(JSON.parse(process.env.REQUEST))
-      process.stdout.write(outcome)
-      process.kill(process.pid, 'SIGKILL')
-    `
-    const request = { flavour: 'large', job, deliveryId: 'd-77', jobId: 77 }
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: repoRoot,
-      env: { ...process.env, QUEUE_PATH: path, REQUEST: JSON.stringify(request) },
-    })
-    let stdout = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    const signal = await new Promise((resolve) => child.on('exit', (_code, sig) => resolve(sig)))
-
-    expect([stdout, signal]).toEqual(['queued', 'SIGKILL'])
-    const queue = open()
-    expect((await queue.peek('large', 5)).map((m) => m.body)).toEqual([serialiseJob(job)])
-    expect(await queue.publish(request)).toBe('duplicate-delivery')
-  })
 
   it('rejects while another process holds BEGIN EXCLUSIVE, keeps serving, and recovers', async () => {
     const queue = open(300)

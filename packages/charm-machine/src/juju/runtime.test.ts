@@ -1,43 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { exampleCharm } from '../__fixtures__/example-charm.js'
+import { exampleRelatedState } from '../__fixtures__/example-state.js'
 import { MemoryStore } from '../index.js'
-import {
-  Context,
-  FakePebble,
-  container,
-  createFakeTools,
-  createState,
-  on,
-  peerRelation,
-  relation,
-} from '../testing/index.js'
-import type { State } from '../testing/index.js'
+import { Context, FakePebble, container, createFakeTools, on } from '../testing/index.js'
 import { runHook } from './index.js'
 
 const ctx = new Context(exampleCharm(), { appName: 'example', modelName: 'prod' })
 
-function state(overrides: Partial<State> = {}): State {
-  return createState({
-    leader: true,
-    containers: [container({ name: 'web', execs: [{ commandPrefix: ['migrate'] }] })],
-    relations: [
-      relation({
-        endpoint: 'db',
-        id: 7,
-        remoteApp: 'mongodb-k8s',
-        remoteAppData: { uris: 'mongodb://h/example', endpoints: 'h0' },
-      }),
-      peerRelation({ endpoint: 'peers', id: 3, localAppData: { secret_key: 'k' } }),
-      relation({
-        endpoint: 'ingress',
-        id: 9,
-        remoteApp: 'traefik',
-        remoteAppData: { ingress: '{"url": "http://example.com/prod-example"}' },
-      }),
-    ],
-    ...overrides,
-  })
-}
+const state = exampleRelatedState
 
 describe('runHook event derivation', () => {
   it('requests the database as leader when the database relation is created', async () => {

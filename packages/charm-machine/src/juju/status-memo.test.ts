@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { exampleCharm } from '../__fixtures__/example-charm.js'
-import { Context, container, createState, on, peerRelation, relation } from '../testing/index.js'
-import type { RunOutput, State } from '../testing/index.js'
+import { exampleRelatedState } from '../__fixtures__/example-state.js'
+import { Context, on } from '../testing/index.js'
+import type { RunOutput } from '../testing/index.js'
 import { STATUS_MEMO_KEYS } from './index.js'
 
 const ctx = new Context(exampleCharm(), { appName: 'example', modelName: 'prod' })
 
-function state(overrides: Partial<State> = {}): State {
-  return createState({
-    leader: true,
-    containers: [container({ name: 'web', execs: [{ commandPrefix: ['migrate'] }] })],
-    relations: [
-      relation({
-        endpoint: 'db',
-        id: 7,
-        remoteApp: 'mongodb-k8s',
-        remoteAppData: { uris: 'mongodb://h/example', endpoints: 'h0' },
-      }),
-      peerRelation({ endpoint: 'peers', id: 3, localAppData: { secret_key: 'k' } }),
-      relation({
-        endpoint: 'ingress',
-        id: 9,
-        remoteApp: 'traefik',
-        remoteAppData: { ingress: '{"url": "http://example.com/prod-example"}' },
-      }),
-    ],
-    ...overrides,
-  })
-}
+const state = exampleRelatedState
 
 const toolsOf = (out: RunOutput): string[] =>
   out.calls.map((call) =>

@@ -106,6 +106,9 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
   let closing: Promise<void> | undefined
 
   const pending = () => publishes.size + calls.size
+  // A publish leaves `publishes` when it settles (answered, aborted or failed), so an outbox item
+  // still listed there is one whose caller is waiting.
+  const waitedFor = (item: PublishItem) => publishes.has(item.seq)
   // Referenced only while something waits for it, so an idle queue never holds the process open.
   const updateRef = () => (pending() > 0 ? worker?.ref() : worker?.unref())
 
@@ -180,7 +183,7 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
   function flush(): void {
     flushScheduled = false
     if (inWriter > 0) return
-    const items = outbox.filter((item) => publishes.get(item.seq)?.settled === false)
+    const items = outbox.filter(waitedFor)
     outbox = []
     if (items.length === 0) return
     inWriter = items.length
@@ -242,7 +245,7 @@ export function createSqliteThreadQueue(options: SqliteThreadQueueOptions): JobQ
       if (closing) return closed()
       if (outbox.length >= maxBacklog) {
         // Callers that gave up leave their items behind until the writer answers; drop them.
-        outbox = outbox.filter((item) => publishes.get(item.seq)?.settled === false)
+        outbox = outbox.filter(waitedFor)
         if (outbox.length >= maxBacklog) {
           return Promise.reject(
             new QueueUnavailableError(

@@ -55,7 +55,7 @@ const tools = [
           ...process.env,
           GOBIN: join(dir, 'bin'),
           CGO_ENABLED: '0',
-          GOFLAGS: '-mod=readonly',
+          GOFLAGS: '-mod=readonly -buildvcs=false',
         },
       })
     },
@@ -69,7 +69,7 @@ const tools = [
     async install(dir) {
       await run('go', ['build', '-o', join(dir, 'bin', 'ferretdb-runner'), '.'], {
         cwd: goModule('ferretdb'),
-        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' },
       })
     },
   },

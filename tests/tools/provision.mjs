@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -26,7 +26,10 @@ export function cacheRoot() {
 
 function hashOf(files) {
   const hash = createHash('sha256')
-  for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0')
+  // Relative names, so every clone and worktree of the repository shares one cache entry.
+  for (const file of files) {
+    hash.update(relative(testsDir, file)).update('\0').update(readFileSync(file)).update('\0')
+  }
   return hash.digest('hex').slice(0, 12)
 }
 

@@ -18,14 +18,15 @@ import { DUPLICATE_KEY, mongoErrorCode } from './mongodb-client.js'
 export const DEDUP_COLLECTION = 'webhook_router.dedup'
 export const DEDUP_TTL_INDEX = 'createdAt_1'
 
-/** A record as stored; `_id` is `delivery:<id>` or `job:<id>`. */
+/** A record as stored; `_id` is `delivery:<id>`, `job:<id>` or `takeover:<key>:<token>`. */
 export interface DedupRecord {
   readonly _id: string
-  readonly kind: 'delivery' | 'job'
+  /** `takeover` marks who won the right to replace a stale record; see {@link claimTakeover}. */
+  readonly kind: 'delivery' | 'job' | 'takeover'
   readonly state: 'pending' | 'done'
   /** The publish attempt that owns the record; release and settle only touch their own. */
   readonly token: string
-  /** TTL-indexed, so MongoDB deletes the record after the retention. */
+  /** TTL-indexed, so MongoDB deletes the record after the retention (or the pruner does). */
   readonly createdAt: Date
 }
 
@@ -41,7 +42,8 @@ export interface DedupContext {
 /**
  * Records `key` for this publish attempt. Resolves `false` when a live record already holds it
  * (a duplicate), `true` when the key is now ours: freshly inserted, or taken over from a record
- * that has expired (the TTL monitor runs only once a minute) or from a stale pending claim.
+ * that has expired (the TTL monitor or the pruner has not removed it yet) or from a stale pending
+ * claim.
  */
 export async function claimDedupKey(
   context: DedupContext,
@@ -55,22 +57,63 @@ export async function claimDedupKey(
     token: context.token,
     createdAt: new Date(context.now),
   }
+  // A record removed between our insert and our read (expired, or a claim released) leaves the
+  // key free: insert again rather than call it a duplicate. Bounded, as each miss needs a removal.
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
+    if (await insertUnique(context, record)) return true
+    const existing = await context.collection.findOne({ _id: key })
+    if (existing === null) continue
+    if (!isReclaimable(existing, context)) return false
+    return takeOver(context, existing, record)
+  }
+  return false
+}
+
+const CLAIM_ATTEMPTS = 3
+
+/** Inserts `record`; `false` when its `_id` is taken. The unique `_id` index decides races. */
+async function insertUnique(context: DedupContext, record: Document): Promise<boolean> {
   try {
     await context.collection.insertOne(record, { writeConcern: context.writeConcern })
     return true
   } catch (error) {
-    if (mongoErrorCode(error) !== DUPLICATE_KEY) throw error
+    if (mongoErrorCode(error) === DUPLICATE_KEY) return false
+    throw error
   }
-  const existing = await context.collection.findOne({ _id: key })
-  if (existing === null || !isReclaimable(existing, context)) return false
-  // Matching the old token makes the takeover atomic: of two routers racing, one matches.
+}
+
+/**
+ * Takes `existing` over for this attempt. Of several routers that want the same record, the one
+ * that inserts its takeover marker wins: a unique-index insert is
+ * atomic on every server, while an update filtered by the old token is not (FerretDB reads, then
+ * writes by `_id`). The marker is pruned like any record once the retention has passed.
+ */
+async function takeOver(
+  context: DedupContext,
+  existing: Document,
+  record: DedupRecord,
+): Promise<boolean> {
+  const oldToken: unknown = existing['token']
+  if (!(await claimTakeover(context, record._id, oldToken))) return false
   const { _id: _key, ...replacement } = record
   const result = await context.collection.updateOne(
-    { _id: key, token: existing['token'] as unknown },
+    { _id: record._id, token: oldToken },
     { $set: replacement },
     { writeConcern: context.writeConcern },
   )
   return result.modifiedCount === 1
+}
+
+/** Wins the right to replace the record `key` while it holds `token`. */
+function claimTakeover(context: DedupContext, key: string, token: unknown): Promise<boolean> {
+  const marker: DedupRecord = {
+    _id: `takeover:${key}:${String(token)}`,
+    kind: 'takeover',
+    state: 'done',
+    token: context.token,
+    createdAt: new Date(context.now),
+  }
+  return insertUnique(context, marker)
 }
 
 function isReclaimable(existing: Document, context: DedupContext): boolean {

@@ -8,7 +8,7 @@ Usage:
   consumer.py read URI FLAVOUR=COUNT...
       For each flavour, reads exactly COUNT messages (blocking, as the consumer does, with a
       generous timeout so a missing job fails instead of hanging), then checks the queue is
-      empty. Prints one JSON line per message, oldest first:
+      empty. FLAVOUR=COUNT+ reads at least COUNT, then whatever else is there. Prints one JSON line per message, oldest first:
       {"flavour", "payload", "labels", "url"}; labels sorted, url as pydantic normalised it.
       Exits 3 if a flavour holds more than COUNT, 4 if a payload fails JobDetails.
 """
@@ -41,10 +41,18 @@ def read(uri, wanted):
     with Connection(uri) as connection:
         # Only how often an empty queue is polled (default 1 s); it keeps the test quick.
         connection.transport.polling_interval = 0.05
-        for flavour, count in wanted:
+        for flavour, count, more in wanted:
             with closing(connection.SimpleQueue(flavour)) as queue:
-                for _ in range(count):
-                    message = queue.get(block=True, timeout=WAIT_SECONDS)
+                read = 0
+                while more or read < count:
+                    try:
+                        wait = WAIT_SECONDS if read < count else 1
+                        message = queue.get(block=True, timeout=wait)
+                    except queue.Empty:
+                        if read < count:
+                            raise
+                        break
+                    read += 1
                     try:
                         job = JobDetails.parse_raw(message.payload)
                     except ValidationError as error:
@@ -59,6 +67,8 @@ def read(uri, wanted):
                     }
                     print(json.dumps(line), flush=True)
                     message.ack()
+                if more:
+                    continue
                 try:
                     extra = queue.get(block=False)
                 except queue.Empty:
@@ -73,7 +83,8 @@ def parse_wanted(args):
     wanted = []
     for arg in args:
         flavour, _, count = arg.rpartition("=")
-        wanted.append((flavour, int(count)))
+        more = count.endswith("+")
+        wanted.append((flavour, int(count.rstrip("+")), more))
     return wanted
 
 

@@ -59,13 +59,16 @@ export interface ConsumedJob {
 
 /**
  * Reads exactly `counts[flavour]` jobs of each flavour the way the github-runner consumer does
- * (venv kombu, `JobDetails.parse_raw`, `ack`), and fails if a flavour holds more.
+ * (venv kombu, `JobDetails.parse_raw`, `ack`), and fails if a flavour holds more; with
+ * `atLeast`, reads whatever more there is as well.
  */
 export async function consumeJobs(
   uri: string,
   counts: Record<string, number>,
+  { atLeast = false } = {},
 ): Promise<ConsumedJob[]> {
-  const wanted = Object.entries(counts).map(([flavour, count]) => `${flavour}=${count}`)
+  const more = atLeast ? '+' : ''
+  const wanted = Object.entries(counts).map(([flavour, count]) => `${flavour}=${count}${more}`)
   const stdout = await runScriptOk(toolPaths().python, 'consumer.py', ['read', uri, ...wanted])
   return stdout
     .split('\n')

@@ -26,6 +26,8 @@ export interface MongoServer {
 export interface FerretDb extends MongoServer {
   readonly kind: 'ferretdb'
   readonly port: number
+  /** Its SQLite files; removed by `stop()`. */
+  readonly dataDir: string
   /** The runner's process id while it runs. */
   readonly pid: number | undefined
   /** SIGKILL, as a crash or a lost node would end it, and waits for the exit. Data stays. */
@@ -85,6 +87,7 @@ export async function startFerretDb(): Promise<FerretDb> {
     get port() {
       return port
     },
+    dataDir,
     get pid() {
       return child?.pid
     },

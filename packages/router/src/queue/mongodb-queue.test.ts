@@ -580,6 +580,17 @@ describe('createMongoQueue dedup records on a server without TTL indexes', () =>
     ])
   })
 
+  it('starts no pruning round for a publish that ends after close()', async () => {
+    const { fake, queue, logs } = withoutTtl()
+    await queue.migrate()
+    const publishing = queue.publish(request())
+    await queue.close()
+    expect(await publishing).toBe('queued')
+    await settled()
+    expect(fake.callsTo('command')).toEqual([])
+    expect(logs.filter((l) => l.level === 'warn')).toEqual([])
+  })
+
   it('answers the publish and warns when a pruning round fails', async () => {
     const { fake, queue, logs } = withoutTtl()
     await queue.migrate()

@@ -246,7 +246,9 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
     async publish(request, callOptions) {
       const outcome = await run('cannot publish to', (db) => publishNow(db, request), callOptions)
       // Not awaited: the answer to GitHub does not wait for housekeeping.
-      void pruner.maybePrune((work) => run('cannot prune dedup records of', work, undefined))
+      if (!closed) {
+        void pruner.maybePrune((work) => run('cannot prune dedup records of', work, undefined))
+      }
       return outcome
     },
 

@@ -12,7 +12,8 @@ import type { Document, WriteConcernSettings } from 'mongodb'
 import type { Clock, Logger } from '../ports.js'
 import type { MongoDbLike } from './mongodb-client.js'
 import { mongoErrorCode } from './mongodb-client.js'
-import { DEDUP_COLLECTION } from './mongodb-dedup.js'
+import type { DedupContext } from './mongodb-dedup.js'
+import { DEDUP_COLLECTION, claimTakeover } from './mongodb-dedup.js'
 
 /** The server does not implement a command or option (FerretDB: TTL indexes, `collMod`). */
 export const NOT_IMPLEMENTED = 238
@@ -22,13 +23,15 @@ const NAMESPACE_NOT_FOUND = 26
 /** Default pause between two pruning rounds: the cadence of MongoDB's own TTL monitor. */
 export const DEFAULT_DEDUP_PRUNE_INTERVAL_MS = 60_000
 /** Records removed per round at most; a full batch makes the next round due at once. */
-export const DEDUP_PRUNE_BATCH = 500
+export const DEDUP_PRUNE_BATCH = 100
 
 export interface DedupPrunerOptions {
   readonly clock: Clock
   readonly retentionMs: number
   readonly intervalMs: number
   readonly writeConcern: WriteConcernSettings
+  /** Tokens for the takeover markers of the records a round removes. */
+  readonly newToken: () => string
   readonly logger: Logger
   /** One line about a failed round, free of credentials. */
   readonly describe: (error: unknown) => string
@@ -91,15 +94,33 @@ export function createDedupPruner(options: DedupPrunerOptions): DedupPruner {
     const collection = db.collection(DEDUP_COLLECTION)
     const expired = { createdAt: { $lt: new Date(now - options.retentionMs) } }
     const found = await collection
-      .find(expired, { projection: { _id: 1 }, limit: DEDUP_PRUNE_BATCH })
+      .find(expired, { projection: { _id: 1, kind: 1, token: 1 }, limit: DEDUP_PRUNE_BATCH })
       .toArray()
     if (found.length === 0) return 0
-    // Repeating the age condition keeps a record that a publish took over meanwhile (it is
-    // dated anew); FerretDB checks it before it deletes, not atomically with the delete.
-    await collection.deleteMany(
-      { _id: { $in: found.map((record) => record['_id'] as unknown) }, ...expired },
-      { writeConcern: options.writeConcern },
-    )
+    const context: DedupContext = {
+      collection,
+      writeConcern: options.writeConcern,
+      token: options.newToken(),
+      now,
+      retentionMs: options.retentionMs,
+      pendingGraceMs: options.retentionMs,
+      pause: async () => {},
+    }
+    const removable: unknown[] = []
+    for (const record of found) {
+      // A record goes only with its takeover marker, so a publish taking it over at the same
+      // moment (which needs the same marker) keeps it; markers are never taken over themselves.
+      const won =
+        record['kind'] === 'takeover' ||
+        (await claimTakeover(context, String(record['_id']), record['token']))
+      if (won) removable.push(record['_id'])
+    }
+    if (removable.length > 0) {
+      await collection.deleteMany(
+        { _id: { $in: removable }, ...expired },
+        { writeConcern: options.writeConcern },
+      )
+    }
     return found.length
   }
 

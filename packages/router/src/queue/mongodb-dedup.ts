@@ -13,6 +13,7 @@
 import type { Document, WriteConcernSettings } from 'mongodb'
 import type { MongoCollectionLike } from './mongodb-client.js'
 import { DUPLICATE_KEY, mongoErrorCode } from './mongodb-client.js'
+import { QueueUnavailableError } from './port.js'
 
 /** Our collection, next to kombu's `messages*` collections; kombu never reads it. */
 export const DEDUP_COLLECTION = 'webhook_router.dedup'
@@ -37,13 +38,16 @@ export interface DedupContext {
   readonly now: number
   readonly retentionMs: number
   readonly pendingGraceMs: number
+  /** Waits a moment before claiming again; see {@link CLAIM_RETRY_PAUSE_MS}. */
+  readonly pause: () => Promise<void>
 }
 
 /**
- * Records `key` for this publish attempt. Resolves `false` when a live record already holds it
- * (a duplicate), `true` when the key is now ours: freshly inserted, or taken over from a record
- * that has expired (the TTL monitor or the pruner has not removed it yet) or from a stale pending
- * claim.
+ * Records `key` for this publish attempt. Resolves `false` only when a live record holds it (a
+ * duplicate); `true` when the key is now ours: freshly inserted, or taken over from a record that
+ * has expired (the TTL monitor or the pruner has not removed it yet) or from a stale pending
+ * claim. While another router or the pruner is replacing or removing a stale record it waits,
+ * and rejects with {@link QueueUnavailableError} (a retryable 503) if that does not end in time.
  */
 export async function claimDedupKey(
   context: DedupContext,
@@ -57,19 +61,25 @@ export async function claimDedupKey(
     token: context.token,
     createdAt: new Date(context.now),
   }
-  // A record removed between our insert and our read (expired, or a claim released) leaves the
-  // key free: insert again rather than call it a duplicate. Bounded, as each miss needs a removal.
   for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
     if (await insertUnique(context, record)) return true
     const existing = await context.collection.findOne({ _id: key })
+    // Removed since our insert (expired, pruned or released): the key is free, insert again.
     if (existing === null) continue
     if (!isReclaimable(existing, context)) return false
-    return takeOver(context, existing, record)
+    if (await takeOver(context, existing, record)) return true
+    // Someone else holds the takeover marker: their record or the removal shows up shortly.
+    await context.pause()
   }
-  return false
+  throw new QueueUnavailableError(
+    `dedup record ${key} is being replaced by another router or the pruner; redeliver later`,
+  )
 }
 
-const CLAIM_ATTEMPTS = 3
+/** Attempts at claiming one key while others replace or remove its stale record. */
+const CLAIM_ATTEMPTS = 40
+/** Pause between two such attempts; 40 of them stay within the default operation bound. */
+export const CLAIM_RETRY_PAUSE_MS = 50
 
 /** Inserts `record`; `false` when its `_id` is taken. The unique `_id` index decides races. */
 async function insertUnique(context: DedupContext, record: Document): Promise<boolean> {
@@ -83,10 +93,8 @@ async function insertUnique(context: DedupContext, record: Document): Promise<bo
 }
 
 /**
- * Takes `existing` over for this attempt. Of several routers that want the same record, the one
- * that inserts its takeover marker wins: a unique-index insert is
- * atomic on every server, while an update filtered by the old token is not (FerretDB reads, then
- * writes by `_id`). The marker is pruned like any record once the retention has passed.
+ * Takes `existing` over for this attempt, if it wins the record's takeover marker. The update
+ * that follows finds nothing when the record has gone meanwhile; the caller then tries again.
  */
 async function takeOver(
   context: DedupContext,
@@ -104,8 +112,17 @@ async function takeOver(
   return result.modifiedCount === 1
 }
 
-/** Wins the right to replace the record `key` while it holds `token`. */
-function claimTakeover(context: DedupContext, key: string, token: unknown): Promise<boolean> {
+/**
+ * Wins the sole right to replace or remove the record `key` while it holds `token`: of several
+ * routers, and the pruner, the one that inserts the marker `takeover:<key>:<token>` acts. A
+ * unique-index insert is atomic on every server, while a filtered update or delete is not on
+ * FerretDB (it reads, then writes by `_id`). Markers expire like any record.
+ */
+export function claimTakeover(
+  context: DedupContext,
+  key: string,
+  token: unknown,
+): Promise<boolean> {
   const marker: DedupRecord = {
     _id: `takeover:${key}:${String(token)}`,
     kind: 'takeover',

@@ -448,6 +448,7 @@ describe('createMongoQueue dedup claims under races', () => {
     const other = createMongoQueue({
       uri: 'mongodb://h1/github-runner-webhook-router',
       client: fake,
+      clock: () => 1_000_000,
     })
     fake.readThenWrite = true
     const stale = { kind: 'delivery', state: 'pending', token: 'dead', createdAt: new Date(0) }
@@ -458,12 +459,59 @@ describe('createMongoQueue dedup claims under races', () => {
   })
 })
 
+describe('createMongoQueue dedup claims held by another', () => {
+  const stale = { kind: 'delivery', state: 'pending', token: 'dead', createdAt: new Date(0) }
+  const marker = { kind: 'takeover', state: 'done', token: 'x', createdAt: new Date(1_000_000) }
+  const immediate = {
+    setTimeout: (callback: () => void) => void queueMicrotask(callback),
+    clearTimeout: () => {},
+  }
+
+  it('answers 503 when the router holding the takeover marker never finishes', async () => {
+    const { fake, queue } = setup({ timers: immediate })
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'delivery:d-1', ...stale },
+      { _id: 'takeover:delivery:d-1:dead', ...marker },
+    ])
+    const failure = queue.publish(request())
+    await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
+    await expect(failure).rejects.toThrow(/dedup record delivery:d-1 is being replaced/)
+    expect(fake.docs('messages')).toEqual([])
+  })
+
+  it('queues once the holder has removed the stale record', async () => {
+    let pauses = 0
+    const { fake, queue } = setup({
+      timers: {
+        setTimeout: (callback: () => void) => {
+          pauses += 1
+          // The pruner that held the marker deletes the record during our first pause.
+          fake.data.set('webhook_router.dedup', [])
+          queueMicrotask(callback)
+        },
+        clearTimeout: () => {},
+      },
+    })
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'delivery:d-1', ...stale },
+      { _id: 'takeover:delivery:d-1:dead', ...marker },
+    ])
+    expect(await queue.publish(request())).toBe('queued')
+    expect(pauses).toBe(1)
+  })
+})
+
 describe('createMongoQueue dedup records on a server without TTL indexes', () => {
   const RETENTION = 3_600_000
   const INTERVAL = 60_000
   /** Lets a background pruning round run to its end (the fake answers within microtasks). */
   const settled = () => new Promise((resolve) => setImmediate(resolve))
-  const dedupIds = (fake: FakeMongo) => fake.docs('webhook_router.dedup').map((d) => d['_id'])
+  /** The dedup records, without the takeover markers. */
+  const dedupIds = (fake: FakeMongo) =>
+    fake
+      .docs('webhook_router.dedup')
+      .filter((d) => d['kind'] !== 'takeover')
+      .map((d) => d['_id'])
 
   function withoutTtl(options: Partial<MongoQueueOptions> = {}) {
     let now = 10_000_000
@@ -552,20 +600,46 @@ describe('createMongoQueue dedup records on a server without TTL indexes', () =>
     expect(rounds()).toBe(2)
   })
 
-  it('deletes a backlog in batches of 500, the next batch on the next publish', async () => {
+  it('deletes a backlog in batches of 100, the next batch on the next publish', async () => {
     const { fake, queue } = withoutTtl()
     await queue.migrate()
     const old = { kind: 'job', state: 'done', token: 't', createdAt: new Date(0) }
     fake.data.set(
       'webhook_router.dedup',
-      Array.from({ length: 501 }, (_, n) => ({ _id: `job:old-${n}`, ...old })),
+      Array.from({ length: 101 }, (_, n) => ({ _id: `job:old-${n}`, ...old })),
     )
     await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
     await settled()
-    expect(dedupIds(fake)).toEqual(['job:old-500', 'delivery:a', 'job:1'])
+    expect(dedupIds(fake)).toEqual(['job:old-100', 'delivery:a', 'job:1'])
     await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
     await settled()
     expect(dedupIds(fake)).toEqual(['delivery:a', 'job:1', 'delivery:b', 'job:2'])
+  })
+
+  it('removes a record only with its takeover marker, and leaves one another holds', async () => {
+    const { fake, queue } = withoutTtl()
+    await queue.migrate()
+    const old = { state: 'done', token: 't', createdAt: new Date(0) }
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'job:held', kind: 'job', ...old },
+      {
+        _id: 'takeover:job:held:t',
+        kind: 'takeover',
+        state: 'done',
+        token: 'x',
+        createdAt: new Date(),
+      },
+      { _id: 'job:free', kind: 'job', ...old },
+    ])
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await settled()
+    expect(fake.docs('webhook_router.dedup').map((d) => d['_id'])).toEqual([
+      'job:held',
+      'takeover:job:held:t',
+      'delivery:a',
+      'job:1',
+      'takeover:job:free:t',
+    ])
   })
 
   it('never prunes on a server with the TTL index, and reads the indexes once', async () => {

@@ -7,8 +7,8 @@
 import { randomUUID as cryptoRandomUUID } from 'node:crypto'
 import type { WriteConcernSettings } from 'mongodb'
 import { MongoClient } from 'mongodb'
-import type { Clock, Logger } from '../ports.js'
-import { silentLogger } from '../ports.js'
+import type { Clock, Logger, Timers } from '../ports.js'
+import { silentLogger, systemTimers } from '../ports.js'
 import type { JobQueue, PublishOutcome, PublishRequest, QueueCallOptions } from './port.js'
 import { QueueUnavailableError } from './port.js'
 import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
@@ -21,6 +21,7 @@ import {
 } from './mongodb-client.js'
 import type { DedupContext } from './mongodb-dedup.js'
 import {
+  CLAIM_RETRY_PAUSE_MS,
   DEDUP_COLLECTION,
   DEDUP_TTL_INDEX,
   claimDedupKey,
@@ -61,6 +62,8 @@ export interface MongoQueueOptions {
   readonly randomUUID?: () => string
   /** Receives warnings about dedup bookkeeping that failed after the outcome was decided. */
   readonly logger?: Logger
+  /** Timers for the pause between claim attempts on a record another router replaces. */
+  readonly timers?: Timers
 }
 
 export const DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS = 2500
@@ -104,6 +107,7 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_MONGO_OPERATION_TIMEOUT_MS
   const newUUID = options.randomUUID ?? cryptoRandomUUID
   const logger = options.logger ?? silentLogger
+  const timers = options.timers ?? systemTimers
   const writeConcern: WriteConcernSettings = { w: 'majority', wtimeoutMS: operationTimeoutMs }
   const routedFlavours = new Set<string>()
   const pruner = createDedupPruner({
@@ -111,6 +115,7 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
     retentionMs,
     intervalMs: options.dedupPruneIntervalMs ?? DEFAULT_DEDUP_PRUNE_INTERVAL_MS,
     writeConcern,
+    newToken: newUUID,
     logger,
     describe: (error) => describe(error),
   })
@@ -173,6 +178,7 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
       now: clock(),
       retentionMs,
       pendingGraceMs: PENDING_GRACE_MS,
+      pause: () => new Promise((resolve) => timers.setTimeout(resolve, CLAIM_RETRY_PAUSE_MS)),
     }
     const claimed: string[] = []
     const settle = () =>

@@ -21,6 +21,7 @@ import {
 import { redactSecrets, type WorkloadConfig } from '../config.js'
 import { EXIT } from '../exit-codes.js'
 import { listen, makeDrainable, type DrainTimers } from '../http-lifecycle.js'
+import { registerLogWriteFailures } from '../log-output.js'
 import { createBufferedLogSink, createJsonLogger } from '../logger.js'
 import { createMetricsServer } from '../metrics-server.js'
 import { openConfiguredQueue, type QueueOpener } from '../open-queue.js'
@@ -176,6 +177,7 @@ async function serveUntilStopped(
 
   const registry = new Registry()
   if (deps.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry })
+  if (io.outputFailures) registerLogWriteFailures(registry, io.outputFailures)
   const http = createWebhookServer(
     createRouterCore({ config: routing, queue, logger, registry, clock: deps.clock }),
   )

@@ -27,7 +27,7 @@ export interface BodyAdmissionOptions {
  * than one body cannot stall the server. The cost is returned when the response closes.
  *
  * @example
- * const admit = createBodyAdmission({ maxBytesInFlight: 8 << 20, maxBodyBytes: 1 << 20 })
+ * const admit = createBodyAdmission({ maxBytesInFlight: 4 << 20, maxBodyBytes: 1 << 20 })
  * createServer((req, res) => admit(req, res, handler))
  */
 export function createBodyAdmission(options: BodyAdmissionOptions): BodyAdmission {

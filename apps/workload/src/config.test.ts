@@ -28,7 +28,7 @@ describe('parseWorkloadConfig', () => {
         requestTimeoutMs: 10_000,
         keepAliveTimeoutMs: 5000,
         maxConnections: 512,
-        maxBodyBytesInFlight: 8 * 1024 * 1024,
+        maxBodyBytesInFlight: 4 * 1024 * 1024,
       },
     })
   })
@@ -77,7 +77,7 @@ describe('parseWorkloadConfig', () => {
       APP_HTTP_REQUEST_TIMEOUT_MS: '8000',
       APP_HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
       APP_HTTP_MAX_CONNECTIONS: '100',
-      APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: '4194304',
+      APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: '2097152',
     })
     expect(config).toEqual({
       logLevel: 'debug',
@@ -94,7 +94,7 @@ describe('parseWorkloadConfig', () => {
         requestTimeoutMs: 8000,
         keepAliveTimeoutMs: 65_000,
         maxConnections: 100,
-        maxBodyBytesInFlight: 4_194_304,
+        maxBodyBytesInFlight: 2_097_152,
       },
     })
   })

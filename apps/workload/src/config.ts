@@ -72,7 +72,7 @@ export const WORKLOAD_DEFAULTS = {
     requestTimeoutMs: 10_000,
     keepAliveTimeoutMs: 5000,
     maxConnections: 512,
-    maxBodyBytesInFlight: 8 * 1024 * 1024,
+    maxBodyBytesInFlight: 4 * 1024 * 1024,
   },
 } as const satisfies Omit<WorkloadConfig, 'mongodbUri'>
 

@@ -68,7 +68,7 @@ Environment:
   APP_HTTP_REQUEST_TIMEOUT_MS   drop a request not fully received by then (default 10000)
   APP_HTTP_KEEP_ALIVE_TIMEOUT_MS  close idle keep-alive connections after (default 5000)
   APP_HTTP_MAX_CONNECTIONS      connections beyond it are closed at once (default 512)
-  APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT  body bytes read at once; others wait (default 8388608)
+  APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT  body bytes read at once; others wait (default 4194304)
   APP_REDELIVERY_INTERVAL       seconds between scans for failed deliveries (unset = off);
                                 with APP_REDELIVERY_GITHUB_PATH, APP_REDELIVERY_WEBHOOK_ID, GITHUB_*
   More router settings (APP_MAX_BODY_BYTES, APP_PUBLISH_TIMEOUT_MS, ...): see the README.

@@ -186,7 +186,7 @@ async function serveUntilStopped(
     createRouterCore({ config: routing, queue, logger, registry, clock: deps.clock }),
     workload.http,
   )
-  const metrics = createMetricsServer(registry)
+  const metrics = createMetricsServer(registry, workload.http)
   const drainHttp = makeDrainable(http)
   const drainMetrics = makeDrainable(metrics)
 

@@ -41,13 +41,19 @@ export function createBodyAdmission(options: BodyAdmissionOptions): BodyAdmissio
   }
   const waiting: Waiting[] = []
 
+  const costs = new WeakMap<ServerResponse, number>()
+  // One shared listener, so admitting a request allocates no closure.
+  function release(this: ServerResponse): void {
+    inFlight -= costs.get(this) ?? 0
+    costs.delete(this)
+    admitWaiting()
+  }
+
   const start = ({ cost, request, response, handle }: Waiting) => {
     if (cost > 0) {
       inFlight += cost
-      response.once('close', () => {
-        inFlight -= cost
-        admitWaiting()
-      })
+      costs.set(response, cost)
+      response.on('close', release)
     }
     handle(request, response)
   }
@@ -70,9 +76,10 @@ export function createBodyAdmission(options: BodyAdmissionOptions): BodyAdmissio
   return (request, response, handle) => {
     const cost = bodyCost(request, maxBodyBytes)
     // Requests without a body to read (/health, a refused upload) never wait behind bodies.
-    const entry = { cost, request, response, handle }
-    if (cost === 0 || (waiting.length === 0 && fits(cost))) return start(entry)
-    waiting.push(entry)
+    if (cost === 0 || (waiting.length === 0 && fits(cost))) {
+      return start({ cost, request, response, handle })
+    }
+    waiting.push({ cost, request, response, handle })
   }
 }
 

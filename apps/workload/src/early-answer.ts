@@ -23,13 +23,11 @@ export const EARLY_ANSWER_DRAIN_BYTES = 16 * 1024 * 1024
 export class BodyFirstResponse<
   Request extends IncomingMessage = IncomingMessage,
 > extends ServerResponse<Request> {
-  override end(...args: unknown[]): this {
+  // Three plain parameters, not a rest array: this runs for every response.
+  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
     const request = this.req
-    const finish = () => super.end(...(args as Parameters<ServerResponse['end']>))
-    if (request.complete || request.destroyed) {
-      finish()
-      return this
-    }
+    if (request.complete || request.destroyed) return this.endNow(chunk, encoding, callback)
+    const finish = () => this.endNow(chunk, encoding, callback)
     let drained = 0
     const done = () => {
       request.off('data', onData)
@@ -49,5 +47,10 @@ export class BodyFirstResponse<
     request.once('close', done)
     request.resume()
     return this
+  }
+
+  private endNow(chunk: unknown, encoding: unknown, callback: unknown): this {
+    // `end` sorts out which of its optional arguments were given; undefined ones are ignored.
+    return super.end(chunk, encoding as BufferEncoding, callback as () => void)
   }
 }

@@ -63,19 +63,15 @@ export function makeDrainable(server: Server): Drain {
   let draining = false
   let listening = true
   const unanswered = new Set<ServerResponse>()
-  // Shared listeners, so watching responses costs no closure per request.
-  function onFinish(this: ServerResponse): void {
-    unanswered.delete(this)
-    if (!listening) server.closeIdleConnections()
-  }
+  // One shared listener (no closure per request); a response closes once it is sent or cut.
   function onClose(this: ServerResponse): void {
     unanswered.delete(this)
+    if (!listening) server.closeIdleConnections()
   }
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (draining) res.setHeader('connection', 'close')
     unanswered.add(res)
-    res.once('finish', onFinish)
-    res.once('close', onClose)
+    res.on('close', onClose)
   })
   return ({ windowMs, timeoutMs, timers = realTimers }) =>
     new Promise((resolve) => {

@@ -408,6 +408,20 @@ describe('createMongoQueue reads and lifecycle', () => {
     await expect(queue.checkWritable()).rejects.toThrow(/not a writable primary/)
   })
 
+  it('proves a write with the publishes write concern, and fails when that write fails', async () => {
+    const { fake, queue } = setup()
+    await queue.checkWritable()
+    const probe = fake.callsTo('updateOne', 'webhook_router.dedup')[0]?.args
+    expect(probe?.[0]).toEqual({ _id: 'probe:health' })
+    expect(probe?.[2]).toEqual({ upsert: true, ...majority })
+    fake.failNext(
+      'updateOne',
+      'webhook_router.dedup',
+      new Error('waiting for replication timed out'),
+    )
+    await expect(queue.checkWritable()).rejects.toThrow(/replication timed out/)
+  })
+
   it('does not close an injected client and refuses work once closed', async () => {
     const { fake, queue } = setup()
     await queue.close()

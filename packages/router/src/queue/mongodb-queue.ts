@@ -272,6 +272,16 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
               `cannot write to MongoDB queue at ${location}: the server is not a writable primary`,
             )
           }
+          // A real write with the publishes' write concern: a primary that cannot reach a
+          // majority, a full disk or a user without write rights fails here as a publish would.
+          // The probe key is never a delivery or job key; the TTL index expires the record.
+          await db
+            .collection(DEDUP_COLLECTION)
+            .updateOne(
+              { _id: 'probe:health' },
+              { $set: { kind: 'probe', createdAt: new Date(clock()) } },
+              { upsert: true, writeConcern },
+            )
         },
         callOptions,
       )

@@ -130,16 +130,19 @@ export class Daemon {
     if (request.action !== 'add') return errorReply(400, `invalid action "${request.action}"`)
     if (request.label === '') return errorReply(400, 'label must be set')
     if (request.format !== 'yaml') return errorReply(400, `invalid format "${request.format}"`)
+    // Pebble checks the label while parsing, so its errors share the parse prefix.
+    if (request.label.startsWith('pebble-'))
+      return errorReply(400, 'cannot parse layer YAML: cannot use reserved label prefix "pebble-"')
     let layer: Layer
     try {
       layer = parseLayerYaml(request.layer)
     } catch (error) {
-      if (error instanceof LayerParseError)
-        return errorReply(400, `cannot parse layer YAML: ${error.message}`)
+      if (error instanceof LayerParseError) {
+        const detail = `cannot parse layer "${request.label}": ${error.message}`
+        return errorReply(400, `cannot parse layer YAML: ${detail}`)
+      }
       throw error
     }
-    if (request.label.startsWith('pebble-'))
-      return errorReply(400, 'cannot use reserved label prefix "pebble-"')
     if (request.label.includes('/') && !request.inner) {
       return errorReply(400, "cannot insert sub-directory layer without 'inner' attribute set")
     }

@@ -48,6 +48,8 @@ export interface ChangeRecord {
   /** Set for changes without tasks, which would otherwise be `Hold`. */
   fixedStatus?: Status
   data?: Record<string, unknown>
+  /** The services a service change is for (Pebble's `service-names`, used by `?for=`). */
+  serviceNames?: string[]
 }
 
 /** One step of a sequential change: the task and what doing it means. */

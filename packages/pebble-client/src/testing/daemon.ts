@@ -191,12 +191,12 @@ export class Daemon {
     const planServices = this.plan.services ?? {}
     const unknown = requested.find((name) => !Object.hasOwn(planServices, name))
     if (unknown !== undefined)
-      return errorReply(400, `cannot start services: service "${unknown}" does not exist`)
+      return errorReply(400, `cannot ${action} services: service "${unknown}" does not exist`)
 
     if (action === 'autostart' && this.services.enabledServices().length === 0) {
       return errorReply(400, 'no default services', 'no-default-services')
     }
-    const { stop, start, summary } = planServiceAction(
+    const { stop, start, summary, serviceNames } = planServiceAction(
       action,
       verb,
       requested,
@@ -205,8 +205,12 @@ export class Daemon {
     )
     if (action === 'replan') this.checks.replan()
     const change = this.changes.create(action, summary)
-    if (stop.length === 0 && start.length === 0) this.changes.finishEmpty(change)
-    else this.services.run(change, stop, start)
+    if (stop.length === 0 && start.length === 0) {
+      this.changes.finishEmpty(change)
+      return asyncReply(change.id)
+    }
+    change.serviceNames = serviceNames
+    this.services.run(change, stop, start)
     return asyncReply(change.id)
   }
 
@@ -219,7 +223,7 @@ export class Daemon {
     const list = this.changes.all().filter((change) => {
       const ready = this.changes.isReady(change)
       if ((select === 'ready' && !ready) || (select === 'in-progress' && ready)) return false
-      return !service || change.tasks.some((task) => task.summary.endsWith(` service "${service}"`))
+      return !service || (change.serviceNames ?? []).includes(service)
     })
     return syncReply(list.map((change) => this.changes.toJSON(change)))
   }
@@ -286,15 +290,12 @@ export class Daemon {
     return syncReply(await this.checks.refresh(name))
   }
 
+  /** `POST /v1/signals`: every per-service failure, joined, is one 500 (§11). */
   signal(body: unknown): Reply {
     const request = decode(SignalsRequestSchema, body)
-    try {
-      this.services.signal(request.signal as NodeJS.Signals, request.services)
-    } catch (error) {
-      if (error instanceof HttpError) throw error
-      return errorReply(500, (error as Error).message)
-    }
-    return syncReply(true)
+    if (request.services.length === 0) return errorReply(400, 'must specify one or more services')
+    const errors = this.services.signal(request.signal, request.services)
+    return errors.length === 0 ? syncReply(true) : errorReply(500, errors.join('; '))
   }
 
   private onCheckDown(check: string, onShutdown: (exitCode: number, reason: string) => void): void {

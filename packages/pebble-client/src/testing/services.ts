@@ -14,7 +14,6 @@ import {
   type TaskRecord,
   type TaskStep,
 } from './changes.js'
-import { HttpError } from './http-error.js'
 import { killGroup } from './process-env.js'
 import { launchServiceProcess } from './service-process.js'
 
@@ -109,17 +108,24 @@ export class ServiceManager {
     void this.options.changes.runSequential(change, steps)
   }
 
-  /** Sends a signal to running services; throws for one that is not running (500, §11). */
-  signal(signal: NodeJS.Signals, names: readonly string[]): void {
-    if (!Object.hasOwn(constants.signals, signal))
-      throw new HttpError(400, `invalid signal name "${signal}"`)
+  /**
+   * Sends a signal to the main process of each running service (not its group, as Pebble);
+   * returns one error per service it could not signal (§11).
+   */
+  signal(signal: string, names: readonly string[]): string[] {
+    const errors: string[] = []
     for (const name of names) {
       const record = this.records.get(name)
-      if (!record?.child?.pid || !['starting', 'running'].includes(record.state)) {
-        throw new Error(`cannot send signal to "${name}": service is not running`)
+      const pid = record?.child?.pid
+      if (pid === undefined || !record || !['starting', 'running'].includes(record.state)) {
+        errors.push(`cannot send signal to "${name}": service is not running`)
+      } else if (!/^SIG[A-Z0-9]+$/.test(signal) || !Object.hasOwn(constants.signals, signal)) {
+        errors.push(`cannot send signal to "${name}": invalid signal name "${signal}"`)
+      } else {
+        process.kill(pid, signal as NodeJS.Signals)
       }
     }
-    for (const name of names) process.kill(this.records.get(name)?.child?.pid ?? 0, signal)
+    return errors
   }
 
   /** Restarts a running service for `on-check-failure: restart` (§7). */

@@ -151,6 +151,18 @@ describe.each(PEBBLE_TARGETS)('$name: checks and health', (target) => {
     expect(failed.error).toContain('broken')
   })
 
+  it("fails an exec check killed by a signal, and one past its timeout, in Pebble's words", async () => {
+    await client.addLayer(
+      'base',
+      checks({
+        killed: { ...QUIET, exec: { command: `sh -c 'kill -9 $$'` } },
+        slow: { period: '1h', timeout: '300ms', threshold: 1, exec: { command: 'sleep 10' } },
+      }),
+    )
+    expect((await client.refreshCheck('killed')).error).toBe('exit status 137')
+    expect((await client.refreshCheck('slow')).error).toBe('check timed out after 300ms')
+  })
+
   it('answers refresh of an unknown check 404', async () => {
     await expect(client.refreshCheck('ghost')).rejects.toMatchObject({ statusCode: 404 })
   })

@@ -306,6 +306,14 @@ describe.each(PEBBLE_TARGETS)('$name: services and changes', (target) => {
     expect(await serviceState(client, 'boom')).toBe('backoff')
   })
 
+  it('reports a service killed by a signal with exit code 128 + the signal', async () => {
+    await client.addLayer('base', services({ killed: { command: `sh -c 'kill -9 $$'` } }))
+    const error = (await client
+      .startAndWait(['killed'])
+      .catch((caught: unknown) => caught)) as ChangeError
+    expect(error.err).toContain('service start attempt: exited quickly with code 137, will restart')
+  })
+
   it('ends a quickly failing service with on-failure ignore in error, not backoff', async () => {
     await client.addLayer(
       'base',

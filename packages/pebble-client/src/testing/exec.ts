@@ -13,6 +13,7 @@ import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
 import { firstIssue, HttpError } from './http-error.js'
 import {
   buildEnvironment,
+  exitCodeOf,
   isDirectory,
   killGroup,
   lookPath,
@@ -231,13 +232,13 @@ export class ExecManager {
     child.once('error', (error) =>
       this.finish(session, -1, `cannot start command: ${error.message}`),
     )
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer)
       const failure = timedOut
         ? `timed out after ${formatGoDuration(session.timeoutMs ?? 0)}: context deadline exceeded`
         : undefined
-      // Go reports -1 for a process ended by a signal.
-      this.finish(session, timedOut ? -1 : (code ?? -1), failure)
+      // A timeout reports -1; a signal otherwise 128 + its number, as Pebble's reaper does.
+      this.finish(session, timedOut ? -1 : exitCodeOf(code, signal), failure)
     })
   }
 

@@ -3,6 +3,7 @@
  * group resolved from `/etc/passwd` and `/etc/group`, and the environment (contract §9.1).
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { delimiter, join } from 'node:path'
 
 /** Identity to run as, resolved to numbers; empty when running as the daemon's own user. */
@@ -111,6 +112,15 @@ export function isDirectory(path: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The exit code Pebble reports for a process: its own, or 128 + the signal number when a signal
+ * ended it (Pebble's reaper reads the wait status as a shell would).
+ */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  return signal === null ? 0 : 128 + (osConstants.signals[signal] ?? 0)
 }
 
 /** Signals a whole process group; a group that is already gone is not an error. */

@@ -7,9 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { ServiceConfig } from '../layer.js'
 import { splitServiceCommand } from '../shell-words.js'
 import { TaskFailure } from './changes.js'
-import { buildEnvironment, isDirectory, lookPath, resolveIdentity } from './process-env.js'
+import {
+  buildEnvironment,
+  exitCodeOf,
+  isDirectory,
+  lookPath,
+  resolveIdentity,
+} from './process-env.js'
 
-/** A started process and its exit code (-1 when a signal ended it, as Go reports). */
+/** A started process and its exit code (128 + the signal number when a signal ended it). */
 export interface ServiceProcess {
   child: ChildProcess
   exited: Promise<number>
@@ -76,7 +82,7 @@ export function launchServiceProcess(
       if (child.pid === undefined) resolve(127)
     })
     child.once('exit', (code, signal) => {
-      const exitCode = code ?? (signal === null ? 0 : -1)
+      const exitCode = exitCodeOf(code, signal)
       const grace = new Promise<void>((done) => setTimeout(done, PIPE_GRACE_MS).unref())
       void Promise.race([closed, grace]).then(() => resolve(exitCode))
     })

@@ -336,6 +336,17 @@ describe.each(PEBBLE_TARGETS)('$name: services and changes', (target) => {
     expect(error.err).toContain('no-such-command-here')
   })
 
+  it('fails the start of a service whose user does not exist', async () => {
+    // `_daemon_`, the user Juju's workload images run services as, does not exist here.
+    await client.addLayer('base', services({ daemon: { command: 'sleep 1000', user: '_daemon_' } }))
+    const error = (await client
+      .startAndWait(['daemon'])
+      .catch((caught: unknown) => caught)) as ChangeError
+    expect(error.err).toBe(
+      'cannot perform the following tasks:\n- Start service "daemon" (user: unknown user _daemon_)',
+    )
+  })
+
   it('backs off a service that dies after the okay delay and restarts it', async () => {
     const file = fileFor('backoff')
     await client.addLayer(

@@ -132,6 +132,11 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The name of a uid (`/etc/passwd`) or gid (`/etc/group`); `undefined` when it has none. */
+export function lookupName(file: '/etc/passwd' | '/etc/group', id: number): string | undefined {
+  return readTable(file).find((entry) => Number(entry[2]) === id)?.[0]
+}
+
 function readTable(file: string): string[][] {
   try {
     return readFileSync(file, 'utf8')

@@ -38,6 +38,10 @@ export function launchServiceProcess(
   let runAs
   try {
     argv = splitServiceCommand(config.command ?? '')
+  } catch (error) {
+    throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+  }
+  try {
     runAs = resolveIdentity({
       user: config.user,
       userId: config['user-id'],
@@ -45,7 +49,8 @@ export function launchServiceProcess(
       groupId: config['group-id'],
     })
   } catch (error) {
-    throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+    // Pebble reports an unknown user or group as is: `user: unknown user _daemon_`.
+    throw new TaskFailure((error as Error).message)
   }
   const env = buildEnvironment(daemonEnvironment, runAs, config.environment)
   const workingDir = config['working-dir']

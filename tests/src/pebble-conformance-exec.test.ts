@@ -10,9 +10,10 @@ import {
   ChangeError,
   ConnectionError,
   ExecError,
-  type PebbleClient,
+  PebbleClient,
+  type Transport,
 } from '@webhook-router/pebble-client'
-import { PEBBLE_TARGETS, scratchDir, type RunningPebble } from './pebble-targets.js'
+import { eventually, PEBBLE_TARGETS, scratchDir, type RunningPebble } from './pebble-targets.js'
 
 const scratch = scratchDir('pebble-exec')
 afterAll(() => scratch.remove())
@@ -39,6 +40,27 @@ describe.each(PEBBLE_TARGETS)('$name: exec', (target) => {
       ready: true,
     })
     expect(result.change.tasks?.[0]).toMatchObject({ kind: 'exec', data: { 'exit-code': 0 } })
+  })
+
+  it('leaves no websocket open once the command is done, so the caller can exit', async () => {
+    const sockets: Awaited<ReturnType<Transport['openWebSocket']>>[] = []
+    const transport: Transport = {
+      request: (request) => client.transport.request(request),
+      openWebSocket: async (path) => {
+        const socket = await client.transport.openWebSocket(path)
+        sockets.push(socket)
+        return socket
+      },
+    }
+    await new PebbleClient({ transport }).exec(['echo', 'done'])
+    expect(sockets).toHaveLength(3)
+    // ws waits 30 s for a close frame Pebble never sends; a terminated socket closes at once.
+    await eventually(
+      async () =>
+        sockets.every((socket) => socket.readyState === socket.CLOSED) ? true : undefined,
+      'the exec websockets to close',
+      5_000,
+    )
   })
 
   it('merges stderr into stdout with combineStderr', async () => {

@@ -100,7 +100,9 @@ export async function execCommand(
     if (exitCode !== 0) throw new ExecError(command, exitCode, result.stdout, result.stderr)
     return result
   } finally {
-    for (const socket of sockets) socket.close()
+    // Pebble stops reading stdio and stderr once the command ended and never answers a close
+    // frame, so a close handshake would keep the process alive for ws's 30 s close timeout.
+    for (const socket of sockets) socket.terminate()
   }
 }
 

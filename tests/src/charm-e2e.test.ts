@@ -1,7 +1,7 @@
 /**
  * End to end: the *packed* charm's `dispatch`, unpacked and run with a PATH that has no node,
- * under a fake Juju (hook tools over a state file), against a Pebble double that runs the real
- * `webhook-router`. Without MONGODB_URI the provider points at a closed port: the test proves
+ * under a fake Juju (hook tools over a state file), against real Pebble v1.32.1 (`pebble run` on
+ * the `app` container socket) that runs the real `webhook-router`. Without MONGODB_URI the provider points at a closed port: the test proves
  * the migration-failure path, then lets the workload shim skip `migrate` only (standing in for a
  * reachable database) and checks the layer, the running service and `/health` (503). With
  * MONGODB_URI the migration is real, `/health` is 200, and a signed webhook's job is read back
@@ -13,7 +13,6 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PebbleClient } from '@webhook-router/pebble-client'
-import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
 import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -25,6 +24,7 @@ import {
   waitForAnswer,
   workloadShim,
 } from '../fake-juju/packed-charm.js'
+import { startRealPebble, type RealPebble } from './pebble-real.js'
 
 const MONGODB_URI = process.env['MONGODB_URI']
 const APP = 'github-runner-webhook-router'
@@ -51,7 +51,7 @@ function databaseUri(): string {
 
 let work: string
 let juju: FakeJuju
-let pebble: PebbleDouble | undefined
+let pebble: RealPebble | undefined
 let github: GitHubDouble
 let containersDir: string
 let shims: string
@@ -144,9 +144,9 @@ describe('the packed charm under a fake Juju', () => {
   })
 
   it('waits for the peer relation once Pebble is ready', async () => {
-    pebble = await startPebbleDouble({
+    pebble = await startRealPebble({
       socketPath: join(containersDir, 'app', 'pebble.socket'),
-      environment: { ...process.env, PATH: `${shims}:${process.env['PATH']}` },
+      environment: { PATH: `${shims}:${process.env['PATH']}` },
     })
     const result = await juju.dispatch('app-pebble-ready', { workload: 'app' })
     expect(result.code).toBe(0)

@@ -276,6 +276,14 @@ describe('the packed charm under a fake Juju', () => {
     expect(health.status).toBe(200)
   })
 
+  it("passes Pebble's ready check against the running workload", async () => {
+    const client = new PebbleClient({ socketPath: join(containersDir, 'app', 'pebble.socket') })
+    const { info, error } = await client.refreshCheck('webhook-router-ready')
+    expect(error).toBeUndefined()
+    expect(info).toMatchObject({ level: 'ready', status: 'up' })
+    expect(await client.health({ level: 'ready' })).toBe(true)
+  })
+
   it('publishes ingress data and uses the ingress URL', async () => {
     juju.update((state) => {
       state.relations.push(

@@ -213,6 +213,23 @@ describe.each(PEBBLE_TARGETS)('$name: exec', (target) => {
     expect((error as ExecError).exitCode).toBe(143)
   })
 
+  it('still sends SIGTERM when aborted while the websockets were connecting', async () => {
+    const abort = new AbortController()
+    const transport: Transport = {
+      request: (request) => client.transport.request(request),
+      openWebSocket: async (path) => {
+        const socket = await client.transport.openWebSocket(path)
+        if (path.endsWith('/stderr')) abort.abort()
+        return socket
+      },
+    }
+    const error = await new PebbleClient({ transport })
+      .exec(['sleep', '30'], { signal: abort.signal, timeout: 20 })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ExecError)
+    expect((error as ExecError).exitCode).toBe(143)
+  })
+
   it('rejects with APIError, not a hang, when the daemon is asked for something it refuses', async () => {
     await expect(client.exec([])).rejects.toBeInstanceOf(APIError)
   })

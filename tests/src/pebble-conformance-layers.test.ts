@@ -53,6 +53,17 @@ describe.each(PEBBLE_TARGETS)('$name: envelope, layers and plan', (target) => {
     })
   })
 
+  it('runs every request through the hooks wrapped around the client', async () => {
+    const seen: string[] = []
+    client.hook.wrap('request', async (next, request) => {
+      seen.push(`${request.method} ${request.path}`)
+      return next(request)
+    })
+    await client.systemInfo()
+    await client.getServices(['a', 'b'])
+    expect(seen).toEqual(['GET /v1/system-info', 'GET /v1/services?names=a%2Cb'])
+  })
+
   it('has no /v1/warnings any more', async () => {
     await expect(client.request('GET', '/v1/warnings')).rejects.toMatchObject({ statusCode: 404 })
   })

@@ -392,6 +392,34 @@ describe.each(PEBBLE_TARGETS)('$name: services and changes', (target) => {
     })
   })
 
+  it('aborts a start in its okay delay: the process is killed, later tasks are held', async () => {
+    await client.addLayer(
+      'base',
+      services({
+        a: { command: 'sleep 1000' },
+        b: { command: 'sleep 1000', requires: ['a'], after: ['a'] },
+      }),
+    )
+    const id = await client.start(['b'])
+    await eventually(async () => {
+      const change = await client.getChange(id)
+      return change.tasks?.[0]?.status === 'Doing' ? true : undefined
+    }, 'the first start task to run')
+    const aborted = await client.abortChange(id)
+    expect(aborted).toMatchObject({ status: 'Abort', ready: false })
+    expect(aborted.tasks?.map((task) => task.status)).toEqual(['Abort', 'Hold'])
+    const change = await client.waitChange(id)
+    expect(change.err).toBe(
+      'cannot perform the following tasks:\n' +
+        '- Start service "a" (start aborted, sent SIGKILL to process)',
+    )
+    expect(change.tasks?.map((task) => task.status)).toEqual(['Error', 'Hold'])
+    expect((await client.getServices()).map((service) => service.current)).toEqual([
+      'inactive',
+      'inactive',
+    ])
+  })
+
   it('refuses to abort a finished change and an unknown one', async () => {
     await client.addLayer('base', services({ svc: { command: 'sleep 1000' } }))
     const change = await client.startAndWait(['svc'])

@@ -258,11 +258,8 @@ export class Daemon {
     const change = this.changes.get(id)
     if (!change) return errorReply(404, `cannot find change with id "${id}"`)
     if (action !== 'abort') return errorReply(400, `invalid action "${action}"`)
-    const pending = change.tasks.filter((task) => task.status === 'Do')
-    if (this.changes.isReady(change) || pending.length === 0) {
+    if (!this.changes.abort(change))
       return errorReply(400, `cannot abort change ${id} with nothing pending`)
-    }
-    for (const task of pending) this.changes.setStatus(change, task, 'Hold')
     return syncReply(this.changes.toJSON(change))
   }
 

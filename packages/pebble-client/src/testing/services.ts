@@ -48,7 +48,7 @@ interface ServiceRecord {
   backoffTimer?: NodeJS.Timeout
   output: string[]
   /** Wakes a start task waiting out its okay delay. */
-  onEarlyEnd?: (reason: 'exited' | 'stopped') => void
+  onEarlyEnd?: (reason: 'exited' | 'stopped' | 'aborted') => void
 }
 
 const OUTPUT_LINES = 20
@@ -102,7 +102,9 @@ export class ServiceManager {
       }),
       ...start.map((name) => {
         const task = changes.addTask(change, 'start', `Start service "${name}"`)
-        return { task, run: () => this.startService(name, task) }
+        // Aborting a start still in its okay delay kills the process (§6.1).
+        const abort = () => this.records.get(name)?.onEarlyEnd?.('aborted')
+        return { task, run: () => this.startService(name, task), abort }
       }),
     ]
     void this.options.changes.runSequential(change, steps)
@@ -173,7 +175,7 @@ export class ServiceManager {
       record.backoffCount = 0
     }
     record = this.spawnService(name, structuredClone(config))
-    const outcome = await new Promise<'okay' | 'exited' | 'stopped'>((resolve) => {
+    const outcome = await new Promise<'okay' | 'exited' | 'stopped' | 'aborted'>((resolve) => {
       const timer = setTimeout(() => resolve('okay'), this.options.okayDelayMs)
       ;(record as ServiceRecord).onEarlyEnd = (reason) => {
         clearTimeout(timer)
@@ -187,6 +189,13 @@ export class ServiceManager {
     }
     if (outcome === 'stopped')
       throw new TaskFailure('service start attempt: stopped before the 1s okay delay')
+    if (outcome === 'aborted') {
+      const pid = record.child?.pid
+      this.setState(record, 'killing')
+      if (pid !== undefined) killGroup(pid, 'SIGKILL')
+      await record.exited
+      throw new TaskFailure('start aborted, sent SIGKILL to process')
+    }
     if (record.output.length > 0) {
       const lines = record.output.map((line) => `    ${line}`).join('\n')
       this.options.changes.log(task, 'INFO', `Most recent service output:\n${lines}`)

@@ -220,6 +220,12 @@ describe.each(PEBBLE_TARGETS)('$name: checks and health', (target) => {
     })
   })
 
+  it('answers /v1/checks 400 for a level other than alive or ready', async () => {
+    await expect(
+      client.request('GET', '/v1/checks', { query: { level: 'sick' } }),
+    ).rejects.toMatchObject({ statusCode: 400, message: 'level must be "alive" or "ready"' })
+  })
+
   it('answers /v1/health 400 for a level other than alive or ready', async () => {
     await expect(
       client.request('GET', '/v1/health', { query: { level: 'sick' } }),

@@ -64,6 +64,28 @@ describe.each(PEBBLE_TARGETS)('$name: envelope, layers and plan', (target) => {
     expect(seen).toEqual(['GET /v1/system-info', 'GET /v1/services?names=a%2Cb'])
   })
 
+  it("answers a body that is not JSON 400, in each endpoint's words", async () => {
+    const post = async (path: string) => {
+      const raw = await client.rawRequest({
+        method: 'POST',
+        path,
+        headers: { 'Content-Type': 'application/json' },
+        body: '{not json',
+      })
+      const envelope = JSON.parse(raw.body.toString('utf8')) as { result: { message: string } }
+      return `${raw.statusCode} ${envelope.result.message.split(':')[0]}`
+    }
+    expect(await post('/v1/layers')).toBe('400 cannot decode request body')
+    expect(await post('/v1/exec')).toBe('400 cannot decode request body')
+    expect(await post('/v1/signals')).toBe('400 cannot decode request body')
+    expect(await post('/v1/files')).toBe('400 cannot decode request body')
+    expect(await post('/v1/services')).toBe('400 cannot decode data from request body')
+    expect(await post('/v1/checks')).toBe('400 cannot decode data from request body')
+    expect(await post('/v1/checks/refresh')).toBe('400 cannot decode data from request body')
+    // An unknown change is looked up before its body is read.
+    expect(await post('/v1/changes/99')).toBe('404 cannot find change with id "99"')
+  })
+
   it('has no /v1/warnings any more', async () => {
     await expect(client.request('GET', '/v1/warnings')).rejects.toMatchObject({ statusCode: 404 })
   })

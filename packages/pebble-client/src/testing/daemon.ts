@@ -178,7 +178,7 @@ export class Daemon {
 
   /** `POST /v1/services` (§5.2): validation, then an async change. */
   serviceAction(body: unknown): Reply {
-    const request = decode(ServicesRequestSchema, body)
+    const request = decode(ServicesRequestSchema, body, 'data from request body')
     const { action } = request
     const requested = request.services ?? []
     const noNames = action === 'replan' || action === 'autostart'
@@ -264,11 +264,14 @@ export class Daemon {
   }
 
   getChecks(query: URLSearchParams): Reply {
-    return syncReply(this.checks.infos(query.get('level') || undefined, names(query)))
+    const level = query.get('level') ?? ''
+    if (level !== '' && level !== 'alive' && level !== 'ready')
+      return errorReply(400, 'level must be "alive" or "ready"')
+    return syncReply(this.checks.infos(level || undefined, names(query)))
   }
 
   checkAction(body: unknown): Reply {
-    const request = decode(ChecksRequestSchema, body)
+    const request = decode(ChecksRequestSchema, body, 'data from request body')
     const requested = request.checks ?? []
     if (request.action !== 'start' && request.action !== 'stop')
       return errorReply(400, `invalid action "${request.action}"`)
@@ -282,7 +285,8 @@ export class Daemon {
   }
 
   async refreshCheck(body: unknown): Promise<Reply> {
-    const { name } = decode(v.looseObject({ name: v.optional(v.string(), '') }), body)
+    const NameSchema = v.looseObject({ name: v.optional(v.string(), '') })
+    const { name } = decode(NameSchema, body, 'data from request body')
     if (name === '') return errorReply(400, 'must specify check name')
     return syncReply(await this.checks.refresh(name))
   }
@@ -317,9 +321,10 @@ function names(query: URLSearchParams): string[] | undefined {
 function decode<TSchema extends v.GenericSchema>(
   schema: TSchema,
   body: unknown,
+  what = 'request body',
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, body)
   if (!result.success)
-    throw new HttpError(400, `cannot decode request body: ${firstIssue(result.issues)}`)
+    throw new HttpError(400, `cannot decode ${what}: ${firstIssue(result.issues)}`)
   return result.output
 }

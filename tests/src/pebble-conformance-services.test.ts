@@ -365,6 +365,20 @@ describe.each(PEBBLE_TARGETS)('$name: services and changes', (target) => {
     expect(await serviceState(client, 'flaky')).toBe('inactive')
   })
 
+  it('restarts a service whose on-check-failure check goes down', async () => {
+    const file = fileFor('check-restart')
+    await client.addLayer('base', {
+      ...services({ svc: { command: recording(file), 'on-check-failure': { probe: 'restart' } } }),
+      checks: {
+        probe: { override: 'replace', period: '1h', threshold: 1, exec: { command: 'false' } },
+      },
+    })
+    await client.startAndWait(['svc'])
+    expect((await client.refreshCheck('probe')).error).toBe('exit status 1')
+    await eventually(async () => (lines(file).length === 2 ? true : undefined), 'a restart')
+    await untilService(client, 'svc', 'active')
+  })
+
   it('lists changes by select, and by the services a change was asked for', async () => {
     await client.addLayer(
       'base',

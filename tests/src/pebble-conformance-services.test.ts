@@ -314,6 +314,50 @@ describe.each(PEBBLE_TARGETS)('$name: services and changes', (target) => {
     expect(error.err).toContain('service start attempt: exited quickly with code 137, will restart')
   })
 
+  it('starts services that do not require each other in parallel lanes', async () => {
+    await client.addLayer(
+      'base',
+      services({ bad: { command: `sh -c 'exit 1'` }, good: { command: 'sleep 1000' } }),
+    )
+    const id = await client.start(['bad', 'good'])
+    const change = await client.waitChange(id)
+    // One failing lane does not hold the other: good still starts.
+    expect(change.tasks?.map((task) => `${task.summary} ${task.status}`)).toEqual([
+      'Start service "bad" Error',
+      'Start service "good" Done',
+    ])
+    expect(change.err).toBe(
+      'cannot perform the following tasks:\n' +
+        '- Start service "bad" (service start attempt: exited quickly with code 1, will restart)',
+    )
+    expect(await serviceState(client, 'good')).toBe('active')
+  })
+
+  it('does not tie services into one lane by after alone', async () => {
+    await client.addLayer(
+      'base',
+      services({
+        crash: { command: `sh -c 'exit 1'` },
+        later: { command: 'sleep 1000', after: ['crash'] },
+      }),
+    )
+    const change = await client.waitChange(await client.start(['crash', 'later']))
+    expect(change.tasks?.map((task) => task.status)).toEqual(['Error', 'Done'])
+  })
+
+  it('holds the rest of a lane when a service its dependant requires fails', async () => {
+    await client.addLayer(
+      'base',
+      services({
+        db: { command: `sh -c 'exit 1'` },
+        app: { command: 'sleep 1000', requires: ['db'], after: ['db'] },
+      }),
+    )
+    const change = await client.waitChange(await client.start(['app']))
+    expect(change.tasks?.map((task) => task.status)).toEqual(['Error', 'Hold'])
+    expect(await serviceState(client, 'app')).toBe('inactive')
+  })
+
   it('ends a quickly failing service with on-failure ignore in error, not backoff', async () => {
     await client.addLayer(
       'base',

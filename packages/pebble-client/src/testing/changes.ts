@@ -145,12 +145,12 @@ export class ChangeStore {
   }
 
   /**
-   * Runs steps one after another; the first failure leaves the rest on `Hold`, as Pebble
-   * aborts the other tasks of a failed lane (§6.2).
+   * Runs one lane: steps one after another; the first failure leaves the rest on `Hold`, as
+   * Pebble aborts the other tasks of a failed lane (§6.2). Resolves whether all were done.
    */
-  async runSequential(change: ChangeRecord, steps: readonly TaskStep[]): Promise<void> {
+  async runSequential(change: ChangeRecord, steps: readonly TaskStep[]): Promise<boolean> {
     for (const [index, { task, run, abort }] of steps.entries()) {
-      if (task.status !== 'Do') return // held by an abort
+      if (task.status !== 'Do') return false // held by an abort
       this.setStatus(change, task, 'Doing')
       if (abort) this.aborters.set(task.id, abort)
       try {
@@ -162,10 +162,11 @@ export class ChangeStore {
           error instanceof TaskFailure ? error.message : `internal error: ${String(error)}`
         this.fail(change, task, message)
         for (const rest of steps.slice(index + 1)) this.setStatus(change, rest.task, 'Hold')
-        return
+        return false
       }
       this.aborters.delete(task.id)
     }
+    return true
   }
 
   /**

@@ -81,6 +81,32 @@ export function stopOrder(services: Services, names: readonly string[]): string[
 }
 
 /**
+ * Splits ordered names into lanes as Pebble does (§5.2): a service joins the lane of what it
+ * `requires` (after/before alone do not tie services together). Lanes run in parallel; the
+ * tasks of one lane run in order and a failure holds the rest of its lane only.
+ */
+export function toLanes(ordered: readonly string[], services: Services): string[][] {
+  const laneOf = new Map<string, number>()
+  let lane = -1
+  const assign = (name: string, target: number) => {
+    laneOf.set(name, target)
+    for (const required of services[name]?.requires ?? []) laneOf.set(required, target)
+  }
+  for (const name of ordered) {
+    const own = laneOf.get(name)
+    const viaRequired = (services[name]?.requires ?? [])
+      .map((required) => laneOf.get(required))
+      .find((found) => found !== undefined)
+    const target = own ?? viaRequired ?? ++lane
+    assign(name, target)
+    lane = Math.max(lane, target)
+  }
+  const lanes: string[][] = []
+  for (const name of ordered) (lanes[laneOf.get(name) ?? 0] ??= []).push(name)
+  return lanes.filter((names) => names.length > 0)
+}
+
+/**
  * Which services an action stops and starts, the change summary and the `service-names` the
  * change records for `GET /v1/changes?for=` (§5.2). As in Pebble, the summary names the first
  * requested service and counts the resolved set (dependencies and dependants included).

@@ -16,6 +16,7 @@ import {
 } from './changes.js'
 import { killGroup } from './process-env.js'
 import { launchServiceProcess } from './service-process.js'
+import { toLanes } from './service-order.js'
 
 /** Timings and effects the manager needs; defaults are Pebble's. */
 export interface ServiceManagerOptions {
@@ -92,22 +93,37 @@ export class ServiceManager {
       .map((record) => record.name)
   }
 
-  /** Adds stop then start tasks to a change and runs them in the background. */
+  /**
+   * Adds stop then start tasks to a change and runs them in the background: lanes in parallel,
+   * every start after every stop (a failed stop holds the starts), as Pebble does (§5.2).
+   */
   run(change: ChangeRecord, stop: readonly string[], start: readonly string[]): void {
     const { changes } = this.options
-    const steps: TaskStep[] = [
-      ...stop.map((name) => {
+    const services = this.options.plan().services ?? {}
+    const stopLanes = toLanes(stop, services).map((lane) =>
+      lane.map((name): TaskStep => {
         const task = changes.addTask(change, 'stop', `Stop service "${name}"`)
         return { task, run: () => this.stopService(name, task) }
       }),
-      ...start.map((name) => {
+    )
+    const startLanes = toLanes(start, services).map((lane) =>
+      lane.map((name): TaskStep => {
         const task = changes.addTask(change, 'start', `Start service "${name}"`)
         // Aborting a start still in its okay delay kills the process (§6.1).
         const abort = () => this.records.get(name)?.onEarlyEnd?.('aborted')
         return { task, run: () => this.startService(name, task), abort }
       }),
-    ]
-    void this.options.changes.runSequential(change, steps)
+    )
+    void (async () => {
+      const stopped = await Promise.all(
+        stopLanes.map((lane) => changes.runSequential(change, lane)),
+      )
+      if (!stopped.every(Boolean)) {
+        for (const { task } of startLanes.flat()) changes.setStatus(change, task, 'Hold')
+        return
+      }
+      await Promise.all(startLanes.map((lane) => changes.runSequential(change, lane)))
+    })()
   }
 
   /**

@@ -1,9 +1,10 @@
 /**
  * End to end: the *packed* charm's `dispatch`, unpacked and run with a PATH that has no node,
- * under a fake Juju (hook tools over a state file), against a Pebble double that runs the real
- * `webhook-router`. The provider first points at a closed port (the migration-failure path),
- * then at FerretDB (or the server of MONGODB_URI): the migration is real, `/health` is 200, and
- * a signed webhook's job is read back by the consumer's own kombu (tests/python/consumer.py).
+ * under a fake Juju (hook tools over a state file), against real Pebble v1.32.1 (`pebble run` on
+ * the `app` container socket) that runs the real `webhook-router`. The provider first points at a
+ * closed port (the migration-failure path), then at FerretDB (or the server of MONGODB_URI): the
+ * migration is real, `/health` is 200, and a signed webhook's job is read back by the consumer's
+ * own kombu (tests/python/consumer.py).
  */
 import { spawnSync } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'
@@ -11,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PebbleClient } from '@webhook-router/pebble-client'
-import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
 import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
@@ -23,6 +23,7 @@ import {
   workloadShim,
 } from '../fake-juju/packed-charm.js'
 import { startMongoServer, type MongoServer } from './mongo-server.js'
+import { startRealPebble, type RealPebble } from './pebble-real.js'
 import { consumeJobs } from './python.js'
 
 const APP = 'github-runner-webhook-router'
@@ -40,7 +41,7 @@ function databaseUri(): string {
 
 let work: string
 let juju: FakeJuju
-let pebble: PebbleDouble | undefined
+let pebble: RealPebble | undefined
 let github: GitHubDouble
 let containersDir: string
 let shims: string
@@ -133,9 +134,9 @@ describe('the packed charm under a fake Juju', () => {
   })
 
   it('waits for the peer relation once Pebble is ready', async () => {
-    pebble = await startPebbleDouble({
+    pebble = await startRealPebble({
       socketPath: join(containersDir, 'app', 'pebble.socket'),
-      environment: { ...process.env, PATH: `${shims}:${process.env['PATH']}` },
+      environment: { PATH: `${shims}:${process.env['PATH']}` },
     })
     const result = await juju.dispatch('app-pebble-ready', { workload: 'app' })
     expect(result.code).toBe(0)
@@ -263,6 +264,14 @@ describe('the packed charm under a fake Juju', () => {
   it('serves /health from the real workload once the database is reachable', async () => {
     const health = await waitForAnswer(`http://127.0.0.1:${PORT}/health`)
     expect(health.status).toBe(200)
+  })
+
+  it("passes Pebble's ready check against the running workload", async () => {
+    const client = new PebbleClient({ socketPath: join(containersDir, 'app', 'pebble.socket') })
+    const { info, error } = await client.refreshCheck('webhook-router-ready')
+    expect(error).toBeUndefined()
+    expect(info).toMatchObject({ level: 'ready', status: 'up' })
+    expect(await client.health({ level: 'ready' })).toBe(true)
   })
 
   it('publishes ingress data and uses the ingress URL', async () => {

@@ -25,7 +25,8 @@ export interface ExecOptions {
   stdin?: string | Uint8Array
   /** Merge stderr into stdout, as a terminal would (default false: separate streams). */
   combineStderr?: boolean
-  /** Aborting sends SIGTERM to the command through the control websocket. */
+  /** Aborting sends SIGTERM to the command through the control websocket, also when it was
+   * aborted before the command started. */
   signal?: AbortSignal
 }
 
@@ -89,7 +90,9 @@ export async function execCommand(
     stdio.send(END)
     const onAbort = () =>
       control.send(JSON.stringify({ command: 'signal', signal: { name: 'SIGTERM' } }))
-    options.signal?.addEventListener('abort', onAbort, { once: true })
+    // Aborted while the websockets were connecting: Pebble queues the signal until it has a pid.
+    if (options.signal?.aborted) onAbort()
+    else options.signal?.addEventListener('abort', onAbort, { once: true })
     const waitTimeout = options.timeout === undefined ? Infinity : options.timeout + 1
     const change = await client.waitChange(changeId, { timeout: waitTimeout })
     options.signal?.removeEventListener('abort', onAbort)
@@ -100,7 +103,9 @@ export async function execCommand(
     if (exitCode !== 0) throw new ExecError(command, exitCode, result.stdout, result.stderr)
     return result
   } finally {
-    for (const socket of sockets) socket.close()
+    // Pebble stops reading stdio and stderr once the command ended and never answers a close
+    // frame, so a close handshake would keep the process alive for ws's 30 s close timeout.
+    for (const socket of sockets) socket.terminate()
   }
 }
 

@@ -131,11 +131,17 @@ describe('changes and tasks (§6) and the envelope (§1)', () => {
     await expect(client.abortChange('77')).rejects.toMatchObject({ statusCode: 404 })
   })
 
-  it('§6.2 when a start task fails, later tasks of the change are put on Hold', async () => {
+  it('§6.2 when a start task fails, later tasks of its lane are put on Hold', async () => {
     await client.addLayer('more', {
       services: {
         crash: { override: 'replace', command: 'sh -c "exit 1"', 'backoff-delay': '10s' },
-        later: { override: 'replace', command: 'sleep 1000', after: ['crash'] },
+        // `requires` puts both in one lane; `after` alone would not (§5.2).
+        later: {
+          override: 'replace',
+          command: 'sleep 1000',
+          after: ['crash'],
+          requires: ['crash'],
+        },
       },
     })
     const id = await client.start(['crash', 'later'])

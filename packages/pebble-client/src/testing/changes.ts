@@ -48,18 +48,23 @@ export interface ChangeRecord {
   /** Set for changes without tasks, which would otherwise be `Hold`. */
   fixedStatus?: Status
   data?: Record<string, unknown>
+  /** The services a service change is for (Pebble's `service-names`, used by `?for=`). */
+  serviceNames?: string[]
 }
 
 /** One step of a sequential change: the task and what doing it means. */
 export interface TaskStep {
   task: TaskRecord
   run: () => Promise<void>
+  /** Cancels `run` while it is in progress; it then fails the task. */
+  abort?: () => void
 }
 
 /** Holds every change of one daemon, in memory. */
 export class ChangeStore {
   private readonly changes = new Map<string, ChangeRecord>()
   private readonly waiters = new Map<string, Array<() => void>>()
+  private readonly aborters = new Map<string, () => void>()
   private nextChangeId = 1
   private nextTaskId = 1
 
@@ -140,23 +145,46 @@ export class ChangeStore {
   }
 
   /**
-   * Runs steps one after another; the first failure leaves the rest on `Hold`, as Pebble
-   * aborts the other tasks of a failed lane (§6.2).
+   * Runs one lane: steps one after another; the first failure leaves the rest on `Hold`, as
+   * Pebble aborts the other tasks of a failed lane (§6.2). Resolves whether all were done.
    */
-  async runSequential(change: ChangeRecord, steps: readonly TaskStep[]): Promise<void> {
-    for (const [index, { task, run }] of steps.entries()) {
+  async runSequential(change: ChangeRecord, steps: readonly TaskStep[]): Promise<boolean> {
+    for (const [index, { task, run, abort }] of steps.entries()) {
+      if (task.status !== 'Do') return false // held by an abort
       this.setStatus(change, task, 'Doing')
+      if (abort) this.aborters.set(task.id, abort)
       try {
         await run()
         this.setStatus(change, task, 'Done')
       } catch (error) {
+        this.aborters.delete(task.id)
         const message =
           error instanceof TaskFailure ? error.message : `internal error: ${String(error)}`
         this.fail(change, task, message)
         for (const rest of steps.slice(index + 1)) this.setStatus(change, rest.task, 'Hold')
-        return
+        return false
       }
+      this.aborters.delete(task.id)
     }
+    return true
+  }
+
+  /**
+   * `POST /v1/changes/{id}` abort (§6.1): tasks not started are held, tasks in progress that can
+   * be cancelled go to `Abort` until their handler fails them. Returns false with nothing pending.
+   */
+  abort(change: ChangeRecord): boolean {
+    const waiting = change.tasks.filter((task) => task.status === 'Do')
+    const running = change.tasks.filter(
+      (task) => task.status === 'Doing' && this.aborters.has(task.id),
+    )
+    if (this.isReady(change) || waiting.length + running.length === 0) return false
+    for (const task of waiting) this.setStatus(change, task, 'Hold')
+    for (const task of running) {
+      this.setStatus(change, task, 'Abort')
+      this.aborters.get(task.id)?.()
+    }
+    return true
   }
 
   /** Resolves when the change is ready; `false` if `timeoutMs` passes first. */

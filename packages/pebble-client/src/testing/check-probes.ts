@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process'
 import { get as httpGet } from 'node:http'
 import { get as httpsGet } from 'node:https'
 import { connect } from 'node:net'
-import { parseGoDuration } from '../duration.js'
+import { formatGoDuration, parseGoDuration } from '../duration.js'
 import type { CheckConfig, ServiceConfig } from '../layer.js'
 import { splitShellWords } from '../shell-words.js'
-import { buildEnvironment, lookPath, resolveIdentity } from './process-env.js'
+import { buildEnvironment, exitCodeOf, lookPath, resolveIdentity } from './process-env.js'
 
 /** Runs the check once; `undefined` on success, else the failure message. */
 export async function runProbe(
@@ -66,11 +66,12 @@ function execProbe(
     child.stdout.on('data', append)
     child.stderr.on('data', append)
     child.once('error', (error) => resolve(error.message))
+    let timedOut = false
+    child.once('exit', (_code, signal) => (timedOut = signal === 'SIGKILL' && child.killed))
     child.once('close', (code, signal) => {
       if (code === 0) return resolve(undefined)
-      const status = signal
-        ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}`
-        : `exit status ${code}`
+      if (timedOut) return resolve(timedOutAfter(timeoutMs))
+      const status = `exit status ${exitCodeOf(code, signal)}`
       resolve(output.trim() ? `${status}; output:\n${output.trim()}` : status)
     })
   })
@@ -104,9 +105,7 @@ function httpCheck(
     })
     request.once('timeout', () => {
       request.destroy()
-      resolve(
-        `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
-      )
+      resolve(timedOutAfter(timeoutMs))
     })
     request.once('error', (error: NodeJS.ErrnoException) =>
       resolve(`Get "${url}": ${goNetError(error)}`),
@@ -119,7 +118,7 @@ function tcpCheck(host: string, port: number, timeoutMs: number): Promise<string
     const socket = connect({ host, port })
     socket.setTimeout(timeoutMs, () => {
       socket.destroy()
-      resolve(`dial tcp ${host}:${port}: i/o timeout`)
+      resolve(timedOutAfter(timeoutMs))
     })
     socket.once('connect', () => {
       socket.destroy()
@@ -148,6 +147,11 @@ function goNetError(
   const address = target ?? (error.address ? `${error.address}:${error.port ?? ''}` : '')
   const text = GO_ERRNO[error.code ?? ''] ?? error.message
   return address ? `dial tcp ${address}: ${text}` : text
+}
+
+/** Pebble words any check that ran past its timeout the same way. */
+function timedOutAfter(timeoutMs: number): string {
+  return `check timed out after ${formatGoDuration(timeoutMs)}`
 }
 
 function durationOf(text: string | undefined, fallbackMs: number): number {

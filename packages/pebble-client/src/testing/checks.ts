@@ -202,6 +202,10 @@ export class CheckManager {
     const { changes } = this.options
     if (error === undefined) {
       record.successes++
+      if (record.failures > 0) {
+        const count = `${record.failures} ${record.failures === 1 ? 'failure' : 'failures'}`
+        changes.log(task, 'INFO', `succeeded after ${count}`)
+      }
       record.failures = 0
       if (change.kind === 'recover-check') {
         changes.setStatus(change, task, 'Done')

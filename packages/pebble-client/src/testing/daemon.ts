@@ -130,16 +130,19 @@ export class Daemon {
     if (request.action !== 'add') return errorReply(400, `invalid action "${request.action}"`)
     if (request.label === '') return errorReply(400, 'label must be set')
     if (request.format !== 'yaml') return errorReply(400, `invalid format "${request.format}"`)
+    // Pebble checks the label while parsing, so its errors share the parse prefix.
+    if (request.label.startsWith('pebble-'))
+      return errorReply(400, 'cannot parse layer YAML: cannot use reserved label prefix "pebble-"')
     let layer: Layer
     try {
       layer = parseLayerYaml(request.layer)
     } catch (error) {
-      if (error instanceof LayerParseError)
-        return errorReply(400, `cannot parse layer YAML: ${error.message}`)
+      if (error instanceof LayerParseError) {
+        const detail = `cannot parse layer "${request.label}": ${error.message}`
+        return errorReply(400, `cannot parse layer YAML: ${detail}`)
+      }
       throw error
     }
-    if (request.label.startsWith('pebble-'))
-      return errorReply(400, 'cannot use reserved label prefix "pebble-"')
     if (request.label.includes('/') && !request.inner) {
       return errorReply(400, "cannot insert sub-directory layer without 'inner' attribute set")
     }
@@ -175,7 +178,7 @@ export class Daemon {
 
   /** `POST /v1/services` (§5.2): validation, then an async change. */
   serviceAction(body: unknown): Reply {
-    const request = decode(ServicesRequestSchema, body)
+    const request = decode(ServicesRequestSchema, body, 'data from request body')
     const { action } = request
     const requested = request.services ?? []
     const noNames = action === 'replan' || action === 'autostart'
@@ -188,12 +191,12 @@ export class Daemon {
     const planServices = this.plan.services ?? {}
     const unknown = requested.find((name) => !Object.hasOwn(planServices, name))
     if (unknown !== undefined)
-      return errorReply(400, `cannot start services: service "${unknown}" does not exist`)
+      return errorReply(400, `cannot ${action} services: service "${unknown}" does not exist`)
 
     if (action === 'autostart' && this.services.enabledServices().length === 0) {
       return errorReply(400, 'no default services', 'no-default-services')
     }
-    const { stop, start, summary } = planServiceAction(
+    const { stop, start, summary, serviceNames } = planServiceAction(
       action,
       verb,
       requested,
@@ -202,8 +205,12 @@ export class Daemon {
     )
     if (action === 'replan') this.checks.replan()
     const change = this.changes.create(action, summary)
-    if (stop.length === 0 && start.length === 0) this.changes.finishEmpty(change)
-    else this.services.run(change, stop, start)
+    if (stop.length === 0 && start.length === 0) {
+      this.changes.finishEmpty(change)
+      return asyncReply(change.id)
+    }
+    change.serviceNames = serviceNames
+    this.services.run(change, stop, start)
     return asyncReply(change.id)
   }
 
@@ -216,7 +223,7 @@ export class Daemon {
     const list = this.changes.all().filter((change) => {
       const ready = this.changes.isReady(change)
       if ((select === 'ready' && !ready) || (select === 'in-progress' && ready)) return false
-      return !service || change.tasks.some((task) => task.summary.endsWith(` service "${service}"`))
+      return !service || (change.serviceNames ?? []).includes(service)
     })
     return syncReply(list.map((change) => this.changes.toJSON(change)))
   }
@@ -251,20 +258,20 @@ export class Daemon {
     const change = this.changes.get(id)
     if (!change) return errorReply(404, `cannot find change with id "${id}"`)
     if (action !== 'abort') return errorReply(400, `invalid action "${action}"`)
-    const pending = change.tasks.filter((task) => task.status === 'Do')
-    if (this.changes.isReady(change) || pending.length === 0) {
+    if (!this.changes.abort(change))
       return errorReply(400, `cannot abort change ${id} with nothing pending`)
-    }
-    for (const task of pending) this.changes.setStatus(change, task, 'Hold')
     return syncReply(this.changes.toJSON(change))
   }
 
   getChecks(query: URLSearchParams): Reply {
-    return syncReply(this.checks.infos(query.get('level') || undefined, names(query)))
+    const level = query.get('level') ?? ''
+    if (level !== '' && level !== 'alive' && level !== 'ready')
+      return errorReply(400, 'level must be "alive" or "ready"')
+    return syncReply(this.checks.infos(level || undefined, names(query)))
   }
 
   checkAction(body: unknown): Reply {
-    const request = decode(ChecksRequestSchema, body)
+    const request = decode(ChecksRequestSchema, body, 'data from request body')
     const requested = request.checks ?? []
     if (request.action !== 'start' && request.action !== 'stop')
       return errorReply(400, `invalid action "${request.action}"`)
@@ -278,20 +285,18 @@ export class Daemon {
   }
 
   async refreshCheck(body: unknown): Promise<Reply> {
-    const { name } = decode(v.looseObject({ name: v.optional(v.string(), '') }), body)
+    const NameSchema = v.looseObject({ name: v.optional(v.string(), '') })
+    const { name } = decode(NameSchema, body, 'data from request body')
     if (name === '') return errorReply(400, 'must specify check name')
     return syncReply(await this.checks.refresh(name))
   }
 
+  /** `POST /v1/signals`: every per-service failure, joined, is one 500 (§11). */
   signal(body: unknown): Reply {
     const request = decode(SignalsRequestSchema, body)
-    try {
-      this.services.signal(request.signal as NodeJS.Signals, request.services)
-    } catch (error) {
-      if (error instanceof HttpError) throw error
-      return errorReply(500, (error as Error).message)
-    }
-    return syncReply(true)
+    if (request.services.length === 0) return errorReply(400, 'must specify one or more services')
+    const errors = this.services.signal(request.signal, request.services)
+    return errors.length === 0 ? syncReply(true) : errorReply(500, errors.join('; '))
   }
 
   private onCheckDown(check: string, onShutdown: (exitCode: number, reason: string) => void): void {
@@ -316,9 +321,10 @@ function names(query: URLSearchParams): string[] | undefined {
 function decode<TSchema extends v.GenericSchema>(
   schema: TSchema,
   body: unknown,
+  what = 'request body',
 ): v.InferOutput<TSchema> {
   const result = v.safeParse(schema, body)
   if (!result.success)
-    throw new HttpError(400, `cannot decode request body: ${firstIssue(result.issues)}`)
+    throw new HttpError(400, `cannot decode ${what}: ${firstIssue(result.issues)}`)
   return result.output
 }

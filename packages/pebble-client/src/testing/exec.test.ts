@@ -179,7 +179,7 @@ describe('exec (§9)', () => {
     controller.abort()
     const error = await running
     expect(error).toBeInstanceOf(ExecError)
-    expect((error as ExecError).exitCode).toBe(-1)
+    expect((error as ExecError).exitCode).toBe(143) // 128 + SIGTERM, as Pebble reports it
   })
 
   it('§9.1 runs as another user when the daemon is root, and rejects an unknown user with 400', async ({

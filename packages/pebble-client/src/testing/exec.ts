@@ -13,6 +13,7 @@ import type { ChangeRecord, ChangeStore, TaskRecord } from './changes.js'
 import { firstIssue, HttpError } from './http-error.js'
 import {
   buildEnvironment,
+  exitCodeOf,
   isDirectory,
   killGroup,
   lookPath,
@@ -69,6 +70,8 @@ interface ExecSession {
 export class ExecManager {
   private readonly sessions = new Map<string, ExecSession>()
   private readonly websockets = new WebSocketServer({ noServer: true })
+  /** stdio/stderr sockets of finished commands, open until the client or the daemon drops them. */
+  private readonly lingering = new Set<WebSocket>()
 
   constructor(private readonly options: ExecManagerOptions) {}
 
@@ -191,6 +194,7 @@ export class ExecManager {
         killGroup(session.child.pid, 'SIGKILL')
       for (const ws of Object.values(session.sockets)) ws.terminate()
     }
+    for (const ws of this.lingering) ws.terminate()
     this.websockets.close()
   }
 
@@ -231,13 +235,13 @@ export class ExecManager {
     child.once('error', (error) =>
       this.finish(session, -1, `cannot start command: ${error.message}`),
     )
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer)
       const failure = timedOut
         ? `timed out after ${formatGoDuration(session.timeoutMs ?? 0)}: context deadline exceeded`
         : undefined
-      // Go reports -1 for a process ended by a signal.
-      this.finish(session, timedOut ? -1 : (code ?? -1), failure)
+      // A timeout reports -1; a signal otherwise 128 + its number, as Pebble's reaper does.
+      this.finish(session, timedOut ? -1 : exitCodeOf(code, signal), failure)
     })
   }
 
@@ -247,7 +251,15 @@ export class ExecManager {
     session.task.data = { 'exit-code': exitCode }
     if (failure) this.options.changes.fail(session.change, session.task, failure)
     else this.options.changes.setStatus(session.change, session.task, 'Done')
-    session.sockets.control?.close()
+    // As Pebble: control is dropped without a close frame, and stdio/stderr stay open but are
+    // no longer read, so a client's close handshake is never answered.
+    session.sockets.control?.terminate()
+    for (const ws of [session.sockets.stdio, session.sockets.stderr]) {
+      if (!ws) continue
+      ws.pause()
+      this.lingering.add(ws)
+      ws.once('close', () => this.lingering.delete(ws))
+    }
     this.sessions.delete(session.task.id)
   }
 

@@ -5,7 +5,7 @@
 import { chown, lstat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { HttpError } from './http-error.js'
-import { resolveIdentity, type IdentityFields } from './process-env.js'
+import { lookupName, resolveIdentity, type IdentityFields } from './process-env.js'
 
 /** A per-file failure: `kind` is `not-found`, `permission-denied` or `generic-file-error`. */
 export class FileError extends Error {
@@ -63,7 +63,8 @@ export async function applyOwnership(host: string, fields: Record<string, unknow
   try {
     runAs = resolveIdentity(identity)
   } catch (error) {
-    throw new FileError('generic-file-error', (error as Error).message)
+    const reason = `cannot look up user and group: ${(error as Error).message}`
+    throw new FileError('generic-file-error', reason)
   }
   await chown(host, runAs.uid ?? -1, runAs.gid ?? -1).catch((error: unknown) =>
     fail('chown', host, error),
@@ -91,18 +92,54 @@ export async function describe(host: string, path: string): Promise<Record<strin
     type,
     ...(type === 'file' ? { size: info.size } : {}),
     permissions: (info.mode & 0o777).toString(8).padStart(3, '0'),
-    'last-modified': info.mtime.toISOString(),
+    // Pebble writes whole seconds (Go's RFC 3339).
+    'last-modified': info.mtime.toISOString().replace(/\.\d+Z$/, 'Z'),
     'user-id': info.uid,
+    ...nameOf('/etc/passwd', 'user', info.uid),
     'group-id': info.gid,
+    ...nameOf('/etc/group', 'group', info.gid),
   }
 }
 
+/** `{ user: 'root' }` for uid 0, as Pebble lists it; nothing when the id has no name. */
+function nameOf(
+  table: '/etc/passwd' | '/etc/group',
+  key: 'user' | 'group',
+  id: number,
+): Record<string, string> {
+  const name = lookupName(table, id)
+  return name === undefined ? {} : { [key]: name }
+}
+
+/**
+ * Go's `path.Match` patterns as a RegExp: `*`, `?`, `[a-z]` and `[^…]` classes, `\\` escapes.
+ * A malformed pattern throws the 400 Pebble answers (`syntax error in pattern`).
+ */
 export function globToRegExp(pattern: string): RegExp {
+  const syntaxError = () => new FileError('generic-file-error', 'syntax error in pattern')
   let source = ''
-  for (const char of pattern) {
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index] as string
     if (char === '*') source += '[^/]*'
     else if (char === '?') source += '[^/]'
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    else if (char === '\\') {
+      const next = pattern[++index]
+      if (next === undefined) throw syntaxError()
+      source += escapeRegExp(next)
+    } else if (char === '[') {
+      const end = pattern.indexOf(']', index + 2)
+      if (end === -1) throw syntaxError()
+      let body = pattern.slice(index + 1, end)
+      const negated = body.startsWith('^')
+      if (negated) body = body.slice(1)
+      if (body === '') throw syntaxError()
+      source += `[${negated ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`
+      index = end
+    } else source += escapeRegExp(char)
   }
   return new RegExp(`^${source}$`)
+}
+
+function escapeRegExp(char: string): string {
+  return char.replace(/[.+^${}()|[\]\\*?]/g, '\\$&')
 }

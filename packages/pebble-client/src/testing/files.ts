@@ -147,12 +147,14 @@ export class FilesApi {
   }
 
   private async list(path: string, pattern: string, itself: boolean): Promise<Reply> {
+    if (!isAbsolute(path)) return errorReply(400, `path must be absolute, got "${path}"`)
     try {
       const host = this.hostPath(path)
       const info = await lstat(host).catch((error: unknown) => fail('stat', path, error))
       if (itself || !info.isDirectory()) return syncReply([await describe(host, path)])
       const names = (await readdir(host)).sort()
-      const matcher = pattern ? globToRegExp(pattern) : undefined
+      // Go checks the pattern while matching a name: an empty directory never finds it bad.
+      const matcher = pattern && names.length > 0 ? globToRegExp(pattern) : undefined
       const picked = names.filter((name) => !matcher || matcher.test(name))
       return syncReply(
         await Promise.all(picked.map((name) => describe(join(host, name), posix.join(path, name)))),

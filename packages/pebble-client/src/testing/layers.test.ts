@@ -73,7 +73,7 @@ describe('layers (§3) and the plan (§4)', () => {
 
   it('§3.2 rejects unknown sections and unknown service keys', async () => {
     await expect(postLayer(layerBody('servics: {}\n'))).rejects.toMatchObject({
-      message: 'cannot parse layer YAML: unknown section "servics"',
+      message: 'cannot parse layer YAML: cannot parse layer "base": unknown section "servics"',
     })
     await expect(
       postLayer(
@@ -133,7 +133,7 @@ describe('layers (§3) and the plan (§4)', () => {
 
   it('§3.1 labels with the reserved pebble- prefix are rejected', async () => {
     await expect(client.addLayer('pebble-x', { services: {} })).rejects.toMatchObject({
-      message: 'cannot use reserved label prefix "pebble-"',
+      message: 'cannot parse layer YAML: cannot use reserved label prefix "pebble-"',
     })
   })
 

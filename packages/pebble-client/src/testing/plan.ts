@@ -246,7 +246,32 @@ function pick(entry: Record<string, unknown>, keys: readonly string[]): Record<s
     const value = entry[key]
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
       continue
-    result[key] = value
+    result[key] = renderValue(key, value)
   }
   return result
+}
+
+// Go's YAML encoder writes map keys sorted and struct fields in declaration order.
+const MAP_KEYS = new Set(['environment', 'on-check-failure', 'labels', 'headers'])
+const CHECK_TYPE_KEYS: Record<string, readonly string[]> = {
+  http: ['url', 'headers'],
+  tcp: ['port', 'host'],
+  exec: [
+    'command',
+    'service-context',
+    'environment',
+    'user-id',
+    'user',
+    'group-id',
+    'group',
+    'working-dir',
+  ],
+}
+
+function renderValue(key: string, value: unknown): unknown {
+  const fields = CHECK_TYPE_KEYS[key]
+  if (fields && typeof value === 'object' && value !== null)
+    return pick(value as Record<string, unknown>, fields)
+  if (!MAP_KEYS.has(key) || typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

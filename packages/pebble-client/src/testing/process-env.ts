@@ -3,6 +3,7 @@
  * group resolved from `/etc/passwd` and `/etc/group`, and the environment (contract §9.1).
  */
 import { accessSync, constants, readFileSync, statSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { delimiter, join } from 'node:path'
 
 /** Identity to run as, resolved to numbers; empty when running as the daemon's own user. */
@@ -113,6 +114,15 @@ export function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * The exit code Pebble reports for a process: its own, or 128 + the signal number when a signal
+ * ended it (Pebble's reaper reads the wait status as a shell would).
+ */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  return signal === null ? 0 : 128 + (osConstants.signals[signal] ?? 0)
+}
+
 /** Signals a whole process group; a group that is already gone is not an error. */
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -120,6 +130,11 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // Already gone, or an unknown signal name.
   }
+}
+
+/** The name of a uid (`/etc/passwd`) or gid (`/etc/group`); `undefined` when it has none. */
+export function lookupName(file: '/etc/passwd' | '/etc/group', id: number): string | undefined {
+  return readTable(file).find((entry) => Number(entry[2]) === id)?.[0]
 }
 
 function readTable(file: string): string[][] {

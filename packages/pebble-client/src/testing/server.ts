@@ -25,14 +25,16 @@ const NOT_IMPLEMENTED: Handler = () => errorReply(501, 'not implemented by the P
 
 /** Builds the routing table for one daemon. */
 function routes(daemon: Daemon, files: FilesApi): Route[] {
-  const json = async (body: () => Promise<Buffer>): Promise<unknown> => {
+  // Pebble's services and checks handlers word a bad body "cannot decode data from request body".
+  const json = async (body: () => Promise<Buffer>, what = 'request body'): Promise<unknown> => {
     const text = (await body()).toString('utf8')
     try {
       return JSON.parse(text)
     } catch (error) {
-      throw new HttpError(400, `cannot decode request body: ${(error as Error).message}`)
+      throw new HttpError(400, `cannot decode ${what}: ${(error as Error).message}`)
     }
   }
+  const DATA = 'data from request body'
   const p = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '([^/]+)')}$`)
   return [
     { pattern: p('/v1/system-info'), methods: { GET: () => daemon.systemInfo() } },
@@ -42,7 +44,11 @@ function routes(daemon: Daemon, files: FilesApi): Route[] {
       pattern: p('/v1/changes/{id}'),
       methods: {
         GET: ({ params }) => daemon.getChange(params[0] ?? ''),
-        POST: async ({ params, body }) => daemon.abortChange(params[0] ?? '', await json(body)),
+        // An unknown change is a 404 before the body is read.
+        POST: async ({ params, body }) =>
+          daemon.changes.get(params[0] ?? '')
+            ? daemon.abortChange(params[0] ?? '', await json(body))
+            : daemon.getChange(params[0] ?? ''),
       },
     },
     {
@@ -53,7 +59,7 @@ function routes(daemon: Daemon, files: FilesApi): Route[] {
       pattern: p('/v1/services'),
       methods: {
         GET: ({ query }) => daemon.getServices(query),
-        POST: async ({ body }) => daemon.serviceAction(await json(body)),
+        POST: async ({ body }) => daemon.serviceAction(await json(body, DATA)),
       },
     },
     {
@@ -90,7 +96,7 @@ function routes(daemon: Daemon, files: FilesApi): Route[] {
       pattern: p('/v1/checks'),
       methods: {
         GET: ({ query }) => daemon.getChecks(query),
-        POST: async ({ body }) => daemon.checkAction(await json(body)),
+        POST: async ({ body }) => daemon.checkAction(await json(body, DATA)),
       },
     },
     {
@@ -99,7 +105,7 @@ function routes(daemon: Daemon, files: FilesApi): Route[] {
     },
     {
       pattern: p('/v1/checks/refresh'),
-      methods: { POST: async ({ body }) => daemon.refreshCheck(await json(body)) },
+      methods: { POST: async ({ body }) => daemon.refreshCheck(await json(body, DATA)) },
     },
     ...[
       '/v1/logs',

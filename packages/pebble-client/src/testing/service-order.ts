@@ -80,41 +80,76 @@ export function stopOrder(services: Services, names: readonly string[]): string[
   return [...orderServices(services, known).reverse(), ...gone]
 }
 
-/** Which services an action stops and starts, and the change summary (§5.2). */
+/**
+ * Splits ordered names into lanes as Pebble does (§5.2): a service joins the lane of what it
+ * `requires` (after/before alone do not tie services together). Lanes run in parallel; the
+ * tasks of one lane run in order and a failure holds the rest of its lane only.
+ */
+export function toLanes(ordered: readonly string[], services: Services): string[][] {
+  const laneOf = new Map<string, number>()
+  let lane = -1
+  const assign = (name: string, target: number) => {
+    laneOf.set(name, target)
+    for (const required of services[name]?.requires ?? []) laneOf.set(required, target)
+  }
+  for (const name of ordered) {
+    const own = laneOf.get(name)
+    const viaRequired = (services[name]?.requires ?? [])
+      .map((required) => laneOf.get(required))
+      .find((found) => found !== undefined)
+    const target = own ?? viaRequired ?? ++lane
+    assign(name, target)
+    lane = Math.max(lane, target)
+  }
+  const lanes: string[][] = []
+  for (const name of ordered) (lanes[laneOf.get(name) ?? 0] ??= []).push(name)
+  return lanes.filter((names) => names.length > 0)
+}
+
+/**
+ * Which services an action stops and starts, the change summary and the `service-names` the
+ * change records for `GET /v1/changes?for=` (§5.2). As in Pebble, the summary names the first
+ * requested service and counts the resolved set (dependencies and dependants included).
+ */
 export function planServiceAction(
   action: string,
   verb: string,
   requested: readonly string[],
   services: Services,
   manager: Pick<ServiceManager, 'enabledServices' | 'changedServices'>,
-): { stop: string[]; start: string[]; summary: string } {
+): { stop: string[]; start: string[]; summary: string; serviceNames: string[] } {
   switch (action) {
-    case 'start':
+    case 'start': {
+      const start = startOrder(services, requested)
       return {
         stop: [],
-        start: startOrder(services, requested),
-        summary: summarise(verb, requested),
+        start,
+        summary: summarise(verb, requested, start),
+        serviceNames: [...requested],
       }
-    case 'stop':
+    }
+    case 'stop': {
+      const stop = stopOrder(services, requested)
       return {
-        stop: stopOrder(services, requested),
+        stop,
         start: [],
-        summary: summarise(verb, requested),
+        summary: summarise(verb, requested, stop),
+        serviceNames: [...requested],
       }
-    case 'restart':
+    }
+    case 'restart': {
       // Only the named services are stopped; what they require is started if needed.
+      const start = startOrder(services, requested)
       return {
         stop: stopOrder(services, requested).filter((name) => requested.includes(name)),
-        start: startOrder(services, requested),
-        summary: summarise(verb, requested),
+        start,
+        summary: summarise(verb, requested, start),
+        serviceNames: [...requested],
       }
+    }
     case 'autostart': {
-      const enabled = manager.enabledServices()
-      return {
-        stop: [],
-        start: startOrder(services, enabled),
-        summary: summarise(verb, [...enabled].sort()),
-      }
+      const start = startOrder(services, manager.enabledServices())
+      return { stop: [], start, summary: summarise(verb, start, start), serviceNames: start }
     }
     default: {
       // replan: services run before whose config changed restart; enabled ones start (§5.2).
@@ -125,17 +160,21 @@ export function planServiceAction(
           ...changed.filter((name) => Object.hasOwn(services, name)),
         ]),
       ]
+      const stop = stopOrder(services, changed)
+      const start = startOrder(services, wanted)
+      const replanned = [...new Set([...stop, ...start])].sort()
       return {
-        stop: stopOrder(services, changed),
-        start: startOrder(services, wanted),
-        summary: summarise(verb, wanted.sort()),
+        stop,
+        start,
+        summary: summarise(verb, replanned, replanned),
+        serviceNames: replanned,
       }
     }
   }
 }
 
-function summarise(verb: string, names: readonly string[]): string {
-  if (names.length === 0) return `${verb} - no services`
-  if (names.length === 1) return `${verb} service "${names[0]}"`
-  return `${verb} service "${names[0]}" and ${names.length - 1} more`
+function summarise(verb: string, named: readonly string[], resolved: readonly string[]): string {
+  if (resolved.length === 0) return `${verb} - no services`
+  if (resolved.length === 1) return `${verb} service "${named[0]}"`
+  return `${verb} service "${named[0]}" and ${resolved.length - 1} more`
 }

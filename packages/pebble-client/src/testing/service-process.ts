@@ -7,9 +7,15 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import type { ServiceConfig } from '../layer.js'
 import { splitServiceCommand } from '../shell-words.js'
 import { TaskFailure } from './changes.js'
-import { buildEnvironment, isDirectory, lookPath, resolveIdentity } from './process-env.js'
+import {
+  buildEnvironment,
+  exitCodeOf,
+  isDirectory,
+  lookPath,
+  resolveIdentity,
+} from './process-env.js'
 
-/** A started process and its exit code (-1 when a signal ended it, as Go reports). */
+/** A started process and its exit code (128 + the signal number when a signal ended it). */
 export interface ServiceProcess {
   child: ChildProcess
   exited: Promise<number>
@@ -32,6 +38,10 @@ export function launchServiceProcess(
   let runAs
   try {
     argv = splitServiceCommand(config.command ?? '')
+  } catch (error) {
+    throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+  }
+  try {
     runAs = resolveIdentity({
       user: config.user,
       userId: config['user-id'],
@@ -39,7 +49,8 @@ export function launchServiceProcess(
       groupId: config['group-id'],
     })
   } catch (error) {
-    throw new TaskFailure(`cannot start service: ${(error as Error).message}`)
+    // Pebble reports an unknown user or group as is: `user: unknown user _daemon_`.
+    throw new TaskFailure((error as Error).message)
   }
   const env = buildEnvironment(daemonEnvironment, runAs, config.environment)
   const workingDir = config['working-dir']
@@ -76,7 +87,7 @@ export function launchServiceProcess(
       if (child.pid === undefined) resolve(127)
     })
     child.once('exit', (code, signal) => {
-      const exitCode = code ?? (signal === null ? 0 : -1)
+      const exitCode = exitCodeOf(code, signal)
       const grace = new Promise<void>((done) => setTimeout(done, PIPE_GRACE_MS).unref())
       void Promise.race([closed, grace]).then(() => resolve(exitCode))
     })

@@ -368,8 +368,8 @@ describe('services (§5)', () => {
     })
     await client.startAndWait(['hup'])
     await expect(client.sendSignal('SIGNOPE', ['hup'])).rejects.toMatchObject({
-      statusCode: 400,
-      message: 'invalid signal name "SIGNOPE"',
+      statusCode: 500,
+      message: 'cannot send signal to "hup": invalid signal name "SIGNOPE"',
     })
     await client.sendSignal('SIGHUP', ['hup'])
     await expect.poll(() => readFile(out, 'utf8').catch(() => ''), { timeout: 2000 }).toBe('got\n')

@@ -14,9 +14,9 @@ import {
   type TaskRecord,
   type TaskStep,
 } from './changes.js'
-import { HttpError } from './http-error.js'
 import { killGroup } from './process-env.js'
 import { launchServiceProcess } from './service-process.js'
+import { toLanes } from './service-order.js'
 
 /** Timings and effects the manager needs; defaults are Pebble's. */
 export interface ServiceManagerOptions {
@@ -49,7 +49,7 @@ interface ServiceRecord {
   backoffTimer?: NodeJS.Timeout
   output: string[]
   /** Wakes a start task waiting out its okay delay. */
-  onEarlyEnd?: (reason: 'exited' | 'stopped') => void
+  onEarlyEnd?: (reason: 'exited' | 'stopped' | 'aborted') => void
 }
 
 const OUTPUT_LINES = 20
@@ -93,33 +93,57 @@ export class ServiceManager {
       .map((record) => record.name)
   }
 
-  /** Adds stop then start tasks to a change and runs them in the background. */
+  /**
+   * Adds stop then start tasks to a change and runs them in the background: lanes in parallel,
+   * every start after every stop (a failed stop holds the starts), as Pebble does (§5.2).
+   */
   run(change: ChangeRecord, stop: readonly string[], start: readonly string[]): void {
     const { changes } = this.options
-    const steps: TaskStep[] = [
-      ...stop.map((name) => {
+    const services = this.options.plan().services ?? {}
+    const stopLanes = toLanes(stop, services).map((lane) =>
+      lane.map((name): TaskStep => {
         const task = changes.addTask(change, 'stop', `Stop service "${name}"`)
         return { task, run: () => this.stopService(name, task) }
       }),
-      ...start.map((name) => {
+    )
+    const startLanes = toLanes(start, services).map((lane) =>
+      lane.map((name): TaskStep => {
         const task = changes.addTask(change, 'start', `Start service "${name}"`)
-        return { task, run: () => this.startService(name, task) }
+        // Aborting a start still in its okay delay kills the process (§6.1).
+        const abort = () => this.records.get(name)?.onEarlyEnd?.('aborted')
+        return { task, run: () => this.startService(name, task), abort }
       }),
-    ]
-    void this.options.changes.runSequential(change, steps)
+    )
+    void (async () => {
+      const stopped = await Promise.all(
+        stopLanes.map((lane) => changes.runSequential(change, lane)),
+      )
+      if (!stopped.every(Boolean)) {
+        for (const { task } of startLanes.flat()) changes.setStatus(change, task, 'Hold')
+        return
+      }
+      await Promise.all(startLanes.map((lane) => changes.runSequential(change, lane)))
+    })()
   }
 
-  /** Sends a signal to running services; throws for one that is not running (500, §11). */
-  signal(signal: NodeJS.Signals, names: readonly string[]): void {
-    if (!Object.hasOwn(constants.signals, signal))
-      throw new HttpError(400, `invalid signal name "${signal}"`)
+  /**
+   * Sends a signal to the main process of each running service (not its group, as Pebble);
+   * returns one error per service it could not signal (§11).
+   */
+  signal(signal: string, names: readonly string[]): string[] {
+    const errors: string[] = []
     for (const name of names) {
       const record = this.records.get(name)
-      if (!record?.child?.pid || !['starting', 'running'].includes(record.state)) {
-        throw new Error(`cannot send signal to "${name}": service is not running`)
+      const pid = record?.child?.pid
+      if (pid === undefined || !record || !['starting', 'running'].includes(record.state)) {
+        errors.push(`cannot send signal to "${name}": service is not running`)
+      } else if (!/^SIG[A-Z0-9]+$/.test(signal) || !Object.hasOwn(constants.signals, signal)) {
+        errors.push(`cannot send signal to "${name}": invalid signal name "${signal}"`)
+      } else {
+        process.kill(pid, signal as NodeJS.Signals)
       }
     }
-    for (const name of names) process.kill(this.records.get(name)?.child?.pid ?? 0, signal)
+    return errors
   }
 
   /** Restarts a running service for `on-check-failure: restart` (§7). */
@@ -167,7 +191,7 @@ export class ServiceManager {
       record.backoffCount = 0
     }
     record = this.spawnService(name, structuredClone(config))
-    const outcome = await new Promise<'okay' | 'exited' | 'stopped'>((resolve) => {
+    const outcome = await new Promise<'okay' | 'exited' | 'stopped' | 'aborted'>((resolve) => {
       const timer = setTimeout(() => resolve('okay'), this.options.okayDelayMs)
       ;(record as ServiceRecord).onEarlyEnd = (reason) => {
         clearTimeout(timer)
@@ -181,6 +205,13 @@ export class ServiceManager {
     }
     if (outcome === 'stopped')
       throw new TaskFailure('service start attempt: stopped before the 1s okay delay')
+    if (outcome === 'aborted') {
+      const pid = record.child?.pid
+      this.setState(record, 'killing')
+      if (pid !== undefined) killGroup(pid, 'SIGKILL')
+      await record.exited
+      throw new TaskFailure('start aborted, sent SIGKILL to process')
+    }
     if (record.output.length > 0) {
       const lines = record.output.map((line) => `    ${line}`).join('\n')
       this.options.changes.log(task, 'INFO', `Most recent service output:\n${lines}`)

@@ -203,7 +203,6 @@ export function createAmqpQueue(options: AmqpQueueOptions): AmqpQueue {
   async function inspect(callOptions?: QueueCallOptions): Promise<AmqpBrokerView> {
     const connection = await link.connection(callOptions?.signal)
     const queues: AmqpQueueInfo[] = []
-    let exchangeDeclared = false
     // A passive check of a missing entity closes its channel, so each gets a throwaway one.
     const probe = async <T>(
       check: (c: Awaited<ReturnType<typeof connection.createChannel>>) => Promise<T>,
@@ -218,7 +217,7 @@ export function createAmqpQueue(options: AmqpQueueOptions): AmqpQueue {
         await channel.close().catch(() => {})
       }
     }
-    exchangeDeclared = (await probe((c) => c.checkExchange(GATEWAY_EXCHANGE))) !== undefined
+    const exchangeDeclared = (await probe((c) => c.checkExchange(GATEWAY_EXCHANGE))) !== undefined
     for (const name of [PLANNER_QUEUE, PLANNER_DEAD_LETTER_QUEUE]) {
       const found = await probe((c) => c.checkQueue(name))
       queues.push(

@@ -330,6 +330,18 @@ describe('createSqliteDedupLedger', () => {
     await second.close()
   })
 
+  it('sees a record at once, before the batch it belongs to is committed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+    const ledger = createSqliteDedupLedger({ path: join(dir, 'l.sqlite'), retentionMs: 60_000 })
+    const remembered = ledger.remember({ deliveryId: 'd1' })
+    await expect(ledger.check({ deliveryId: 'd1' })).resolves.toBe('duplicate-delivery')
+    await remembered
+    await ledger.close()
+    const reopened = createSqliteDedupLedger({ path: join(dir, 'l.sqlite'), retentionMs: 60_000 })
+    await expect(reopened.check({ deliveryId: 'd1' })).resolves.toBe('duplicate-delivery')
+    await reopened.close()
+  })
+
   it('reports an unusable file as unavailable, naming it', async () => {
     dir = mkdtempSync(join(tmpdir(), 'ledger-'))
     writeFileSync(join(dir, 'file'), '')

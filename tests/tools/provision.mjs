@@ -51,7 +51,12 @@ const tools = [
     async install(dir) {
       await run('go', ['install', 'github.com/canonical/pebble/cmd/pebble'], {
         cwd: goModule('pebble'),
-        env: { ...process.env, GOBIN: join(dir, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        env: {
+          ...process.env,
+          GOBIN: join(dir, 'bin'),
+          CGO_ENABLED: '0',
+          GOFLAGS: '-mod=readonly',
+        },
       })
     },
   },
@@ -73,7 +78,10 @@ const tools = [
     version: 'kombu 5.6.2, pymongo 4.16.0, pydantic 1.10.26',
     key: () => hashOf([requirements]),
     binary: (dir) => join(dir, 'bin', 'python'),
-    needs: { command: 'python3', hint: 'install Python ≥ 3.10 with venv (apt-get install python3-venv)' },
+    needs: {
+      command: 'python3',
+      hint: 'install Python ≥ 3.10 with venv (apt-get install python3-venv)',
+    },
     async install(dir) {
       await run('python3', ['-m', 'venv', dir])
       await run(
@@ -93,9 +101,15 @@ const tools = [
  */
 const debianPackages = [
   { name: 'python3-kombu', present: () => canRun('/usr/bin/python3', ['-c', 'import kombu']) },
-  { name: 'python3-sqlalchemy', present: () => canRun('/usr/bin/python3', ['-c', 'import sqlalchemy']) },
+  {
+    name: 'python3-sqlalchemy',
+    present: () => canRun('/usr/bin/python3', ['-c', 'import sqlalchemy']),
+  },
   { name: 'unzip', present: () => hasCommand('unzip') },
-  { name: 'rabbitmq-server', present: async () => existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server') },
+  {
+    name: 'rabbitmq-server',
+    present: async () => existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server'),
+  },
 ]
 
 async function installDebianPackages() {
@@ -187,7 +201,9 @@ async function installOne(tool) {
     return true
   }
   if (!(await hasCommand(tool.needs.command))) {
-    console.log(`test tools: ${label}: cannot install, "${tool.needs.command}" is missing: ${tool.needs.hint}`)
+    console.log(
+      `test tools: ${label}: cannot install, "${tool.needs.command}" is missing: ${tool.needs.hint}`,
+    )
     return false
   }
   const started = Date.now()

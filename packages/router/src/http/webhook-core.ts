@@ -70,7 +70,9 @@ export const textContentType = 'text/plain; charset=UTF-8'
 
 /**
  * The `POST /webhook` pipeline over plain data: body limit, signature, event, content type,
- * JSON, payload, routing, then a bounded publish. Each request ends in exactly one metric
+ * JSON, payload, then the bounded writes: routing and a publish of `queued` jobs to the kombu
+ * queue, and the whole webhook, whatever its action, to the stream; side by side when both are
+ * there, answered 200 only when each took it. Each request ends in exactly one metric
  * increment and one log line carrying the delivery id and the outcome. Framework-free, so the
  * Hono route and the `node:http` fast path give the same answers.
  *

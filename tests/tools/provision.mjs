@@ -98,7 +98,8 @@ const tools = [
 
 /**
  * Debian packages the tests use as they are on the machine: Debian's own kombu (the version a
- * distribution ships, read beside the consumer's pinned one) and unzip (the packed-charm test).
+ * distribution ships, read beside the consumer's pinned one), unzip (the packed-charm test) and
+ * rabbitmq-server (the AMQP tests start private brokers from it, never the system one).
  * They install with apt-get when the run is root, and are otherwise named with the command.
  */
 const debianPackages = [
@@ -108,6 +109,10 @@ const debianPackages = [
     present: () => canRun('/usr/bin/python3', ['-c', 'import sqlalchemy']),
   },
   { name: 'unzip', present: () => hasCommand('unzip') },
+  {
+    name: 'rabbitmq-server',
+    present: async () => existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server'),
+  },
 ]
 
 async function installDebianPackages() {
@@ -127,7 +132,9 @@ async function installDebianPackages() {
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     await run('apt-get', ['update', '-qq'], { env, timeout: 600_000 })
-    await run('apt-get', ['install', '-y', '-qq', ...missing], { env, timeout: 600_000 })
+    await withServiceStartsDenied(() =>
+      run('apt-get', ['install', '-y', '-qq', ...missing], { env, timeout: 600_000 }),
+    )
   } catch (error) {
     console.log(`test tools: ${missing.join(', ')}: "${command}" failed: ${errorLine(error)}`)
     return false
@@ -135,6 +142,22 @@ async function installDebianPackages() {
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(`test tools: ${missing.join(', ')}: installed with apt-get in ${seconds} s`)
   return true
+}
+
+/**
+ * Runs an install with invoke-rc.d told to start nothing (a policy-rc.d that exits 101), so a
+ * package such as rabbitmq-server does not leave a system service running on its default port.
+ * An existing policy-rc.d is left as it is.
+ */
+async function withServiceStartsDenied(install) {
+  const policy = '/usr/sbin/policy-rc.d'
+  if (existsSync(policy)) return install()
+  writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 })
+  try {
+    return await install()
+  } finally {
+    rmSync(policy, { force: true })
+  }
 }
 
 function toolDir(tool) {

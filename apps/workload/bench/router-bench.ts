@@ -9,6 +9,7 @@ import autocannon, { type Result } from 'autocannon'
 import { pacedLoad } from './paced-load.js'
 import { examplePayloadBytes, signedWebhookRequests } from './payloads.js'
 import { cpuTimes, peakRssMiB, startProcess, stopProcess, type Started } from './processes.js'
+import { brokerInstalled, startBenchBroker, type BenchBroker } from './rabbitmq.js'
 
 const SECRET = 'bench-secret-not-for-production'
 const CONNECTIONS = 64
@@ -110,12 +111,30 @@ interface Target {
 }
 
 async function startRouter(dir: string, synchronous: 'full' | 'normal'): Promise<Target> {
-  const env = routerEnv(dir, synchronous)
+  return startRouterWith(dir, `router (synchronous=${synchronous})`, routerEnv(dir, synchronous))
+}
+
+/** The gateway's mode: every webhook to RabbitMQ, confirmed, dedup records in SQLite. */
+async function startStreamRouter(dir: string, uri: string): Promise<Target> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`,
+    RABBITMQ_CONNECT_STRING: uri,
+    APP_WEBHOOK_SECRET_VALUE: SECRET,
+    APP_STREAM_DEDUP_PATH: join(dir, 'stream-dedup.sqlite'),
+    APP_HOST: '127.0.0.1',
+    APP_PORT: '0',
+    APP_METRICS_PORT: '0',
+    APP_LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
+  }
+  return startRouterWith(dir, 'router (stream, RabbitMQ)', env)
+}
+
+async function startRouterWith(dir: string, name: string, env: NodeJS.ProcessEnv): Promise<Target> {
   const started = await startProcess(
     bin,
     ['serve'],
     env,
-    join(dir, `router-${synchronous}.log`),
+    join(dir, `${name.replace(/\W+/g, '-')}.log`),
     (line) => {
       const match = /"webhook_url":"http:\/\/[^:]+:(\d+)\//.exec(line)
       return match ? Number(match[1]) : undefined
@@ -123,7 +142,7 @@ async function startRouter(dir: string, synchronous: 'full' | 'normal'): Promise
     { executable: true },
   )
   const url = `http://127.0.0.1:${started.port}`
-  return { name: `router (synchronous=${synchronous})`, url, path: '/webhook', started, env }
+  return { name, url, path: '/webhook', started, env }
 }
 
 async function startBare(): Promise<Target> {
@@ -166,10 +185,16 @@ async function main(): Promise<void> {
     `  ${CONNECTIONS} connections, ${SLICES} interleaved slices of ${SLICE_S} s per phase, signed ` +
       `queued payloads of ${examplePayloadBytes()} bytes, queues in ${dir}`,
   )
+  // BENCH_AMQP=0 skips the RabbitMQ target; it also needs Debian's rabbitmq-server.
+  const amqp = process.env['BENCH_AMQP'] !== '0' && brokerInstalled()
+  const broker: BenchBroker | undefined = amqp
+    ? await startBenchBroker(join(dir, 'rabbitmq'))
+    : undefined
   const targets = [
     await startBare(),
     await startRouter(dir, 'full'),
     await startRouter(dir, 'normal'),
+    ...(broker ? [await startStreamRouter(dir, broker.uri)] : []),
   ]
   try {
     const accepted = new Map<string, number>()
@@ -252,6 +277,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const t of targets) t.started.child.kill('SIGKILL')
+    await broker?.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -259,8 +285,12 @@ async function main(): Promise<void> {
 function storedMessages(env: NodeJS.ProcessEnv): number {
   const depth = JSON.parse(
     execFileSync(process.execPath, [cli, 'queue', '--json'], { env }).toString(),
-  ) as Record<string, number>
-  return Object.values(depth).reduce((sum, n) => sum + n, 0)
+  ) as Record<string, number> | { queues: { name: string; messages?: number }[] }
+  // The stream mode shows the broker side: the planner's queue holds what was published.
+  if ('queues' in depth && Array.isArray(depth.queues)) {
+    return depth.queues.find((q) => q.name === 'github-workflow-jobs')?.messages ?? 0
+  }
+  return Object.values(depth as Record<string, number>).reduce((sum, n) => sum + n, 0)
 }
 
 const median = (values: readonly number[]): number => {

@@ -230,13 +230,16 @@ export function redactSecrets(
     'APP_WEBHOOK_SECRET',
     'APP_WEBHOOK_SECRET_PREVIOUS',
     'MONGODB_DB_CONNECT_STRING',
+    ...STREAM_SECRET_NAMES,
   ]) {
     const value = env[name]
     if (value) secrets.push(value)
   }
-  const uri = env['MONGODB_DB_CONNECT_STRING']
-  const password = uri ? /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(uri)?.[1] : undefined
-  if (password) secrets.push(password, safeDecode(password))
+  for (const name of ['MONGODB_DB_CONNECT_STRING', STREAM_ENV.uri]) {
+    const uri = env[name]
+    const password = uri ? /^[^:]+:\/\/[^:@/]*:([^@/]*)@/.exec(uri)?.[1] : undefined
+    if (password) secrets.push(password, safeDecode(password))
+  }
   let redacted = text
   // Longest first, so a URI is replaced whole before its password is looked for inside it.
   for (const secret of secrets.sort((a, b) => b.length - a.length)) {
@@ -251,4 +254,118 @@ function safeDecode(text: string): string {
   } catch {
     return text
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical's webhook gateway stream on RabbitMQ (issue 13). Kept as one block: the gateway's
+// own variable names, the publishing mode and where the stream's dedup records live.
+// ---------------------------------------------------------------------------------------------
+
+/** What `serve` publishes to: the kombu queues, the gateway's RabbitMQ stream, or both. */
+export const PUBLISH_MODES = ['kombu', 'stream', 'both'] as const
+export type PublishMode = (typeof PUBLISH_MODES)[number]
+
+/** The stream settings. */
+export interface StreamConfig {
+  readonly mode: PublishMode
+  /** `RABBITMQ_CONNECT_STRING`, the gateway's name for it. Never log it. */
+  readonly rabbitmqUri: string | undefined
+  /** SQLite file of the stream's dedup records (RabbitMQ keeps none that can be queried). */
+  readonly dedupPath: string
+  /** Refuse (503) a publish that reaches no queue, instead of letting the broker drop it. */
+  readonly refuseUnroutable: boolean
+}
+
+/** The variables of the stream block. */
+export const STREAM_ENV = {
+  uri: 'RABBITMQ_CONNECT_STRING',
+  mode: 'APP_PUBLISH_MODE',
+  dedupPath: 'APP_STREAM_DEDUP_PATH',
+  unroutable: 'APP_STREAM_UNROUTABLE',
+  /** The gateway's name for the webhook secret; an alias of `APP_WEBHOOK_SECRET`. */
+  gatewaySecret: 'APP_WEBHOOK_SECRET_VALUE',
+} as const
+
+const STREAM_SECRET_NAMES = [STREAM_ENV.uri, STREAM_ENV.gatewaySecret] as const
+
+export const STREAM_DEFAULTS = {
+  dedupPath: './.data/stream-dedup.sqlite',
+  unroutable: 'refuse',
+} as const
+
+/**
+ * Reads the stream block. Without `APP_PUBLISH_MODE`, the mode follows what is configured:
+ * `stream` when only `RABBITMQ_CONNECT_STRING` is set (the gateway's own configuration),
+ * `both` when a flavour table is set too, `kombu` otherwise.
+ *
+ * @throws WorkloadConfigError naming the variable, never its value.
+ */
+export function parseStreamConfig(env: Readonly<Record<string, string | undefined>>): StreamConfig {
+  const set = (name: string) => {
+    const value = env[name]?.trim()
+    return value === undefined || value === '' ? undefined : value
+  }
+  const rabbitmqUri = set(STREAM_ENV.uri)
+  if (rabbitmqUri !== undefined && !/^amqps?:\/\/[^/?#]+/.test(rabbitmqUri)) {
+    throw new WorkloadConfigError(
+      `Invalid '${STREAM_ENV.uri}' config. Expected an amqp:// or amqps:// URI.`,
+    )
+  }
+  const rawMode = set(STREAM_ENV.mode)?.toLowerCase()
+  if (rawMode !== undefined && !(PUBLISH_MODES as readonly string[]).includes(rawMode)) {
+    throw new WorkloadConfigError(
+      `Invalid '${STREAM_ENV.mode}' config. Expected one of ${PUBLISH_MODES.join(', ')}.`,
+    )
+  }
+  const flavoursSet = set('APP_FLAVOURS') !== undefined
+  const mode: PublishMode =
+    (rawMode as PublishMode | undefined) ??
+    (rabbitmqUri === undefined ? 'kombu' : flavoursSet ? 'both' : 'stream')
+  if (mode !== 'kombu' && rabbitmqUri === undefined) {
+    throw new WorkloadConfigError(
+      `Invalid '${STREAM_ENV.mode}' config. '${mode}' needs '${STREAM_ENV.uri}'.`,
+    )
+  }
+  const unroutable = set(STREAM_ENV.unroutable)?.toLowerCase() ?? STREAM_DEFAULTS.unroutable
+  if (unroutable !== 'refuse' && unroutable !== 'drop') {
+    throw new WorkloadConfigError(
+      `Invalid '${STREAM_ENV.unroutable}' config. Expected refuse or drop.`,
+    )
+  }
+  const secret = set('APP_WEBHOOK_SECRET')
+  const gatewaySecret = set(STREAM_ENV.gatewaySecret)
+  if (secret !== undefined && gatewaySecret !== undefined && secret !== gatewaySecret) {
+    throw new WorkloadConfigError(
+      `Invalid '${STREAM_ENV.gatewaySecret}' config. It differs from 'APP_WEBHOOK_SECRET'; set one of them.`,
+    )
+  }
+  return {
+    mode,
+    rabbitmqUri,
+    dedupPath: set(STREAM_ENV.dedupPath) ?? STREAM_DEFAULTS.dedupPath,
+    refuseUnroutable: unroutable === 'refuse',
+  }
+}
+
+/** Placeholders for a routing table nobody reads: in `stream` mode no job is routed. */
+const STREAM_ONLY_ROUTING = { APP_FLAVOURS: '[]', APP_DEFAULT_FLAVOUR: '(none)' } as const
+
+/**
+ * The environment the router's own parser reads: the gateway's secret name stands in for
+ * `APP_WEBHOOK_SECRET`, and in `stream` mode the flavour table may be absent.
+ */
+export function routerEnvFor(
+  env: Readonly<Record<string, string | undefined>>,
+  mode: PublishMode,
+): Record<string, string | undefined> {
+  const secret = env['APP_WEBHOOK_SECRET'] || env[STREAM_ENV.gatewaySecret]
+  const routing =
+    mode === 'stream'
+      ? {
+          APP_FLAVOURS: env['APP_FLAVOURS'] || STREAM_ONLY_ROUTING.APP_FLAVOURS,
+          APP_DEFAULT_FLAVOUR:
+            env['APP_DEFAULT_FLAVOUR'] || STREAM_ONLY_ROUTING.APP_DEFAULT_FLAVOUR,
+        }
+      : {}
+  return { ...env, APP_WEBHOOK_SECRET: secret, ...routing }
 }

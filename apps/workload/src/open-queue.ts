@@ -1,13 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import {
+  createAmqpQueue,
+  createSqliteDedupLedger,
+  type AmqpQueue,
   createMongoQueue,
   createSqliteQueue,
   createSqliteThreadQueue,
   type JobQueue,
   type Logger,
 } from '@webhook-router/router'
-import type { WorkloadConfig } from './config.js'
+import type { StreamConfig, WorkloadConfig } from './config.js'
 
 /** Opens the queue the configuration names; injected into commands so tests use a memory queue. */
 export type QueueOpener = (
@@ -65,4 +68,29 @@ export const openConfiguredQueue: QueueOpener = async (config, mode, options) =>
   mkdirSync(dirname(path), { recursive: true })
   const sqliteOptions = { path, dedupRetentionMs, synchronous: config.queueSynchronous }
   return writerThread ? createSqliteThreadQueue(sqliteOptions) : createSqliteQueue(sqliteOptions)
+}
+
+/** Opens the gateway stream the configuration names; injected so tests can count its calls. */
+export type StreamOpener = (config: StreamConfig, options: QueueOpenOptions) => AmqpQueue
+
+/**
+ * The RabbitMQ stream at `RABBITMQ_CONNECT_STRING`, with its dedup records in the SQLite file at
+ * `APP_STREAM_DEDUP_PATH`. Nothing connects until the first call.
+ *
+ * @example
+ * const stream = openConfiguredStream(config, { dedupRetentionMs: 7 * 86_400_000 })
+ * await stream.migrate() // declares the exchange
+ */
+export const openConfiguredStream: StreamOpener = (config, options) => {
+  const uri = config.rabbitmqUri
+  if (uri === undefined) throw new Error('RABBITMQ_CONNECT_STRING is not set')
+  return createAmqpQueue({
+    uri,
+    dedup: createSqliteDedupLedger({
+      path: resolve(config.dedupPath),
+      retentionMs: options.dedupRetentionMs,
+    }),
+    refuseUnroutable: config.refuseUnroutable,
+    ...(options.logger ? { logger: options.logger } : {}),
+  })
 }

@@ -14,6 +14,7 @@ export type {
   QueueCallOptions,
   QueuedJob,
   QueuedMessage,
+  WebhookPublishRequest,
 } from './queue/port.js'
 
 // Configuration.
@@ -77,6 +78,46 @@ export type {
 } from './queue/mongodb-client.js'
 export { KOMBU_DEFAULT_DATABASE, parseMongoUri } from './queue/mongodb-uri.js'
 export type { MongoUriParts } from './queue/mongodb-uri.js'
+
+// Canonical's webhook gateway stream on RabbitMQ (AMQP 0-9-1).
+export {
+  AmqpUnroutableError,
+  createAmqpQueue,
+  DEFAULT_AMQP_CONNECT_TIMEOUT_MS,
+} from './queue/amqp/amqp-queue.js'
+export type {
+  AmqpBrokerView,
+  AmqpQueue,
+  AmqpQueueInfo,
+  AmqpQueueOptions,
+} from './queue/amqp/amqp-queue.js'
+export { DEFAULT_AMQP_BACKOFF } from './queue/amqp/amqp-link.js'
+export type { AmqpBackoff, AmqpLinkState } from './queue/amqp/amqp-link.js'
+export { AmqpUriError, redactAmqpUri } from './queue/amqp/amqp-uri.js'
+export { createMemoryDedupLedger, dedupKeysOf } from './queue/amqp/dedup-ledger.js'
+export type { DedupKeys, DedupLedger, DedupVerdict } from './queue/amqp/dedup-ledger.js'
+export { createSqliteDedupLedger } from './queue/amqp/sqlite-dedup-ledger.js'
+export type { SqliteDedupLedgerOptions } from './queue/amqp/sqlite-dedup-ledger.js'
+export {
+  GATEWAY_EXCHANGE,
+  GATEWAY_FORWARDED_HEADERS,
+  GATEWAY_ROUTING_KEY,
+  gatewayMessageProperties,
+  PLANNER_DEAD_LETTER_EXCHANGE,
+  PLANNER_DEAD_LETTER_QUEUE,
+  PLANNER_QUEUE,
+  TRACE_CONTEXT_HEADERS,
+} from './queue/amqp/gateway-contract.js'
+export type { GatewayMessageProperties } from './queue/amqp/gateway-contract.js'
+export type {
+  AmqpConfirmChannel,
+  AmqpConnect,
+  AmqpConnection,
+  AmqpInspectChannel,
+  AmqpPublishOptions,
+  ReturnedMessage,
+} from './queue/amqp/transport.js'
+export { amqplibConnect } from './queue/amqp/transport.js'
 
 // Webhook checks.
 export { signBody, verifySignature } from './webhook/signature.js'

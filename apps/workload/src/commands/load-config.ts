@@ -4,7 +4,15 @@ import {
   routerConfigDefaults,
   type RouterConfig,
 } from '@webhook-router/router'
-import { parseWorkloadConfig, WorkloadConfigError, type WorkloadConfig } from '../config.js'
+import {
+  parseStreamConfig,
+  parseWorkloadConfig,
+  routerEnvFor,
+  type StreamConfig,
+  WorkloadConfigError,
+  type PublishMode,
+  type WorkloadConfig,
+} from '../config.js'
 import type { CommandIo } from './types.js'
 
 /**
@@ -23,13 +31,29 @@ export function loadWorkloadConfig(io: CommandIo): WorkloadConfig | undefined {
   }
 }
 
+/** The RabbitMQ stream settings, or `undefined` after printing why they are invalid. */
+export function loadStreamConfig(io: CommandIo): StreamConfig | undefined {
+  try {
+    return parseStreamConfig(io.env)
+  } catch (error) {
+    if (error instanceof WorkloadConfigError) {
+      io.stderr(error.message)
+      return undefined
+    }
+    throw error
+  }
+}
+
 /**
  * Parses the routing settings with the router's own parser, so the messages are exactly the
  * reference's `ConfigError` texts; prints the reason and returns `undefined` when invalid.
  */
-export function loadRouterConfig(io: CommandIo): RouterConfig | undefined {
+export function loadRouterConfig(
+  io: CommandIo,
+  mode: PublishMode = 'kombu',
+): RouterConfig | undefined {
   try {
-    return parseRouterConfig(io.env)
+    return parseRouterConfig(routerEnvFor(io.env, mode))
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr(error.message)

@@ -1,11 +1,17 @@
 import { parseArgs } from 'node:util'
-import { parseRouterConfig, type JobQueue } from '@webhook-router/router'
+import { parseRouterConfig, type AmqpBrokerView, type JobQueue } from '@webhook-router/router'
 import type { CommandIo } from './types.js'
 import { EXIT } from '../exit-codes.js'
-import { openConfiguredQueue, QueueMissingError, type QueueOpener } from '../open-queue.js'
+import {
+  openConfiguredQueue,
+  openConfiguredStream,
+  QueueMissingError,
+  type QueueOpener,
+  type StreamOpener,
+} from '../open-queue.js'
 import { HELP_OPTION, parseCommandArgs, UsageError, usageMessage } from './args.js'
 import { failWith } from './failure.js'
-import { dedupRetentionMs, loadWorkloadConfig } from './load-config.js'
+import { dedupRetentionMs, loadStreamConfig, loadWorkloadConfig } from './load-config.js'
 import type { Command } from './types.js'
 
 const HELP = `Usage: webhook-router queue [--json]
@@ -14,6 +20,11 @@ const HELP = `Usage: webhook-router queue [--json]
 'queue' prints how many jobs wait in each flavour's queue (every configured flavour, plus any
 other queue that holds messages). 'queue peek' prints the job JSON of the oldest waiting
 messages of one flavour, one per line, without consuming them.
+
+With RABBITMQ_CONNECT_STRING (publishing modes stream and both), 'queue' also shows the broker
+side: whether the exchange github-workflow-jobs is declared, and the messages and consumers of
+the planner's queue github-workflow-jobs and its dead-letter queue github-workflow-jobs-dlq.
+'peek' reads the kombu queues only: a broker queue cannot be read without consuming it.
 
 Options:
   --limit <N>  how many messages peek prints, 1 to 1000 (default 10)
@@ -32,7 +43,10 @@ const MAX_PEEK_LIMIT = 1000
  * @example
  * const command = createQueueCommand(async () => queue)
  */
-export function createQueueCommand(openQueue: QueueOpener = openConfiguredQueue): Command {
+export function createQueueCommand(
+  openQueue: QueueOpener = openConfiguredQueue,
+  openStream: StreamOpener = openConfiguredStream,
+): Command {
   return {
     name: 'queue',
     summary: "Show queue depth per flavour, or peek at a flavour's waiting jobs",
@@ -63,6 +77,30 @@ export function createQueueCommand(openQueue: QueueOpener = openConfiguredQueue)
       const limit = parseLimit(values.limit)
       const config = loadWorkloadConfig(io)
       if (!config) return EXIT.failure
+      const streamConfig = loadStreamConfig(io)
+      if (!streamConfig) return EXIT.failure
+      if (streamConfig.mode === 'stream' && flavour !== undefined) {
+        io.stderr(
+          "webhook-router queue: peek reads the kombu queues, and the publishing mode is 'stream': a RabbitMQ queue cannot be read without consuming it",
+        )
+        return EXIT.failure
+      }
+      let broker: AmqpBrokerView | undefined
+      if (streamConfig.mode !== 'kombu' && flavour === undefined) {
+        let stream
+        try {
+          stream = openStream(streamConfig, { dedupRetentionMs: dedupRetentionMs(io.env) })
+          broker = await stream.inspect({ signal: AbortSignal.timeout(QUEUE_CALL_TIMEOUT_MS) })
+        } catch (error) {
+          return failWith(io, 'queue', 'cannot read the RabbitMQ stream', error)
+        } finally {
+          await stream?.close()
+        }
+        if (streamConfig.mode === 'stream') {
+          printBroker(io, broker, values.json === true)
+          return EXIT.ok
+        }
+      }
 
       let queue: JobQueue
       try {
@@ -78,8 +116,12 @@ export function createQueueCommand(openQueue: QueueOpener = openConfiguredQueue)
         const signal = AbortSignal.timeout(QUEUE_CALL_TIMEOUT_MS)
         if (flavour !== undefined) {
           printPeek(io, await queue.peek(flavour, limit, { signal }), values.json === true)
+        } else if (broker && values.json === true) {
+          const depth = withConfiguredFlavours(io, await queue.depth({ signal }))
+          io.stdout(JSON.stringify({ kombu: depth, broker }))
         } else {
           printDepth(io, await queue.depth({ signal }), values.json === true)
+          if (broker) printBroker(io, broker, false)
         }
         return EXIT.ok
       } catch (error) {
@@ -110,11 +152,35 @@ function parseLimit(text: string | undefined): number {
   return limit
 }
 
-function printDepth(io: CommandIo, stored: Record<string, number>, json: boolean): void {
+function withConfiguredFlavours(io: CommandIo, stored: Record<string, number>) {
   const depth: Record<string, number> = {}
   // Configured flavours first and always shown, so an empty queue reads as 0, not as missing.
   for (const name of configuredFlavours(io.env)) depth[name] = 0
   for (const [name, count] of Object.entries(stored)) depth[name] = count
+  return depth
+}
+
+function printBroker(io: CommandIo, view: AmqpBrokerView, json: boolean): void {
+  if (json) {
+    io.stdout(JSON.stringify(view))
+    return
+  }
+  io.stdout(
+    `exchange ${view.exchange}: ${view.exchangeDeclared ? 'declared' : "not declared (run 'webhook-router migrate')"}`,
+  )
+  const width = Math.max('QUEUE'.length, ...view.queues.map((q) => q.name.length))
+  io.stdout(`${'QUEUE'.padEnd(width)}  WAITING  CONSUMERS`)
+  for (const q of view.queues) {
+    const row =
+      q.messages === undefined
+        ? 'not declared'
+        : `${String(q.messages).padEnd('WAITING'.length)}  ${q.consumers ?? 0}`
+    io.stdout(`${q.name.padEnd(width)}  ${row}`)
+  }
+}
+
+function printDepth(io: CommandIo, stored: Record<string, number>, json: boolean): void {
+  const depth = withConfiguredFlavours(io, stored)
   if (json) {
     io.stdout(JSON.stringify(depth))
     return

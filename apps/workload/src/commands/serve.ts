@@ -3,6 +3,7 @@ import type { Server } from 'node:http'
 import {
   createRouterCore,
   lintRoutingConfig,
+  type AmqpQueue,
   type JobQueue,
   type Logger,
   type RouterConfig,
@@ -13,21 +14,28 @@ import {
   startAutoRedelivery,
   type AutoRedeliveryConfig,
 } from '../auto-redelivery.js'
-import { redactSecrets, type WorkloadConfig } from '../config.js'
+import { redactSecrets, type StreamConfig, type WorkloadConfig } from '../config.js'
 import { EXIT } from '../exit-codes.js'
 import { listen, makeDrainable, type DrainTimers } from '../http-lifecycle.js'
 import { registerLogWriteFailures } from '../log-output.js'
 import { createBufferedLogSink, createJsonLogger } from '../logger.js'
 import { createMetricsServer } from '../metrics-server.js'
-import { openConfiguredQueue, type QueueOpener } from '../open-queue.js'
+import {
+  openConfiguredQueue,
+  openConfiguredStream,
+  type QueueOpener,
+  type StreamOpener,
+} from '../open-queue.js'
 import { createWebhookServer } from '../webhook-server.js'
 import { HELP_OPTION, parseCommandArgs } from './args.js'
-import { loadRouterConfig, loadWorkloadConfig } from './load-config.js'
+import { loadRouterConfig, loadStreamConfig, loadWorkloadConfig } from './load-config.js'
 import type { Command, CommandIo } from './types.js'
 
 /** The effects `serve` uses, replaceable in tests. */
 export interface ServeDeps {
   readonly openQueue?: QueueOpener
+  /** Opens the RabbitMQ stream in the `stream` and `both` publishing modes. */
+  readonly openStream?: StreamOpener
   /** Collect Node's process metrics on the registry; off in in-process tests that start many servers. */
   readonly collectProcessMetrics?: boolean
   readonly clock?: () => number
@@ -69,6 +77,14 @@ Environment:
   APP_HTTP_KEEP_ALIVE_TIMEOUT_MS  close idle keep-alive connections after (default 5000)
   APP_HTTP_MAX_CONNECTIONS      connections beyond it are closed at once (default 512)
   APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT  body bytes read at once; others wait (default 4194304)
+  RABBITMQ_CONNECT_STRING       AMQP URI: also (or only) publish every workflow_job webhook to
+                                the exchange github-workflow-jobs, as Canonical's gateway does
+  APP_PUBLISH_MODE              kombu | stream | both (default: stream with RABBITMQ_CONNECT_STRING
+                                alone, both with a flavour table too, kombu otherwise)
+  APP_WEBHOOK_SECRET_VALUE      the gateway's name for APP_WEBHOOK_SECRET
+  APP_STREAM_DEDUP_PATH         SQLite file of the stream's dedup records
+                                (default ./.data/stream-dedup.sqlite)
+  APP_STREAM_UNROUTABLE         refuse (default: 503 when no queue is bound) | drop
   APP_REDELIVERY_INTERVAL       seconds between scans for failed deliveries (unset = off);
                                 with APP_REDELIVERY_GITHUB_PATH, APP_REDELIVERY_WEBHOOK_ID, GITHUB_*
   More router settings (APP_MAX_BODY_BYTES, APP_PUBLISH_TIMEOUT_MS, ...): see the README.
@@ -101,7 +117,9 @@ export function createServeCommand(deps: ServeDeps = {}): Command {
       }
       const workload = loadWorkloadConfig(io)
       if (!workload) return EXIT.failure
-      const routing = loadRouterConfig(io)
+      const streamConfig = loadStreamConfig(io)
+      if (!streamConfig) return EXIT.failure
+      const routing = loadRouterConfig(io, streamConfig.mode)
       if (!routing) return EXIT.failure
       const recovery = loadAutoRedeliveryConfig(io)
       if (recovery === null) return EXIT.failure
@@ -114,7 +132,12 @@ export function createServeCommand(deps: ServeDeps = {}): Command {
       // A second signal exits at once (cli.ts); the lines of that last turn still get out.
       if (buffered) process.once('exit', buffered.flush)
       try {
-        return await serveUntilStopped(io, { workload, routing, recovery }, logger, deps)
+        return await serveUntilStopped(
+          io,
+          { workload, streamConfig, routing, recovery },
+          logger,
+          deps,
+        )
       } finally {
         if (buffered) {
           process.off('exit', buffered.flush)
@@ -127,6 +150,7 @@ export function createServeCommand(deps: ServeDeps = {}): Command {
 
 interface ServeConfig {
   readonly workload: WorkloadConfig
+  readonly streamConfig: StreamConfig
   readonly routing: RouterConfig
   /** Automatic redelivery of failed webhooks; undefined when `APP_REDELIVERY_INTERVAL` is off. */
   readonly recovery: AutoRedeliveryConfig | undefined
@@ -134,48 +158,59 @@ interface ServeConfig {
 
 async function serveUntilStopped(
   io: CommandIo,
-  { workload, routing, recovery }: ServeConfig,
+  { workload, streamConfig, routing, recovery }: ServeConfig,
   logger: Logger,
   deps: ServeDeps,
 ): Promise<number> {
-  for (const warning of lintRoutingConfig(routing)) {
+  for (const warning of streamConfig.mode === 'stream' ? [] : lintRoutingConfig(routing)) {
     logger.warn(warning.message, { code: warning.code, flavour: warning.flavour })
   }
 
-  let queue: JobQueue
+  const mode = streamConfig.mode
+  const openOptions = { dedupRetentionMs: routing.dedupRetentionMs, writerThread: true, logger }
+  let queue: JobQueue | undefined
+  let stream: AmqpQueue | undefined
+  const closeStores = async () => {
+    await Promise.all([queue?.close(), stream?.close()])
+  }
   try {
-    queue = await (deps.openQueue ?? openConfiguredQueue)(workload, 'create', {
-      dedupRetentionMs: routing.dedupRetentionMs,
-      writerThread: true,
-      logger,
-    })
+    if (mode !== 'stream') {
+      queue = await (deps.openQueue ?? openConfiguredQueue)(workload, 'create', openOptions)
+    }
+    if (mode !== 'kombu')
+      stream = (deps.openStream ?? openConfiguredStream)(streamConfig, openOptions)
   } catch (error) {
+    await closeStores()
     const reason = redactSecrets(errorMessage(error), io.env)
     io.stderr(`webhook-router serve: cannot open the queue: ${reason}`)
     return EXIT.failure
   }
-  try {
-    await queue.migrate({
-      signal: AbortSignal.any([io.stopSignal, AbortSignal.timeout(STARTUP_MIGRATE_TIMEOUT_MS)]),
-    })
-  } catch (error) {
-    if (io.stopSignal.aborted) {
-      await queue.close()
-      return EXIT.ok
+  const startupSignal = () =>
+    AbortSignal.any([io.stopSignal, AbortSignal.timeout(STARTUP_MIGRATE_TIMEOUT_MS)])
+  for (const store of [queue, stream]) {
+    if (store === undefined) continue
+    try {
+      await store.migrate({ signal: startupSignal() })
+    } catch (error) {
+      if (io.stopSignal.aborted) break
+      const reason = redactSecrets(errorMessage(error), io.env)
+      // A local file that cannot be set up will not fix itself; a database or broker that is
+      // down may, and meanwhile /health answers 503 so GitHub's failed deliveries can be
+      // redelivered later.
+      if (store.kind !== 'mongodb' && store.kind !== 'amqp') {
+        io.stderr(`webhook-router serve: cannot prepare the queue: ${reason}`)
+        await closeStores()
+        return EXIT.failure
+      }
+      logger.warn('queue not ready at start; serving unready until it is', {
+        queue: store.kind,
+        reason,
+      })
     }
-    const reason = redactSecrets(errorMessage(error), io.env)
-    // A local file that cannot be set up will not fix itself; a database that is down may, and
-    // meanwhile /health answers 503 so GitHub's failed deliveries can be redelivered later.
-    if (queue.kind !== 'mongodb') {
-      io.stderr(`webhook-router serve: cannot prepare the queue: ${reason}`)
-      await queue.close()
-      return EXIT.failure
-    }
-    logger.warn('queue not ready at start; serving unready until it is', { reason })
   }
 
   if (io.stopSignal.aborted) {
-    await queue.close()
+    await closeStores()
     return EXIT.ok
   }
 
@@ -183,7 +218,7 @@ async function serveUntilStopped(
   if (deps.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry })
   if (io.outputFailures) registerLogWriteFailures(registry, io.outputFailures)
   const http = createWebhookServer(
-    createRouterCore({ config: routing, queue, logger, registry, clock: deps.clock }),
+    createRouterCore({ config: routing, queue, stream, logger, registry, clock: deps.clock }),
     workload.http,
   )
   const metrics = createMetricsServer(registry, workload.http)
@@ -199,17 +234,23 @@ async function serveUntilStopped(
   } catch (error) {
     io.stderr(`webhook-router serve: ${errorMessage(error)}`)
     await Promise.all([closeQuietly(http), closeQuietly(metrics)])
-    await queue.close()
+    await closeStores()
     return EXIT.failure
   }
 
   logger.info('webhook-router listening', {
     webhook_url: `http://${hostForUrl(workload.host)}:${ports.http}/webhook`,
     metrics_url: `http://${hostForUrl(workload.host)}:${ports.metrics}/metrics`,
-    queue_kind: queue.kind,
-    queue_location: queue.location,
-    flavours: routing.flavours.map((f) => f.name),
-    default_flavour: routing.defaultFlavour,
+    publish_mode: mode,
+    ...(queue
+      ? {
+          queue_kind: queue.kind,
+          queue_location: queue.location,
+          flavours: routing.flavours.map((f) => f.name),
+          default_flavour: routing.defaultFlavour,
+        }
+      : {}),
+    ...(stream ? { stream_location: stream.location } : {}),
   })
   if (routing.secrets.current === undefined) {
     logger.warn(
@@ -234,7 +275,7 @@ async function serveUntilStopped(
   }
   const [, webhook] = await Promise.all([scheduler?.stop(), drainHttp(drain), drainMetrics(drain)])
   if (!webhook.drained) logger.warn('drain timed out; open connections were cut')
-  await queue.close()
+  await closeStores()
   logger.info('stopped')
   return EXIT.ok
 }

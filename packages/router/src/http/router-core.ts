@@ -2,7 +2,7 @@ import { Registry } from 'prom-client'
 import type { RouterConfig } from '../config/router-config.js'
 import { silentLogger, systemTimers } from '../ports.js'
 import type { Clock, Logger, Timers } from '../ports.js'
-import type { JobQueue } from '../queue/port.js'
+import type { JobQueue, WebhookPublishRequest } from '../queue/port.js'
 import { createRoutingTable } from '../routing/table.js'
 import type { RoutingTable } from '../routing/table.js'
 import { createRouterMetrics } from './metrics.js'
@@ -10,10 +10,15 @@ import type { RouterMetrics } from './metrics.js'
 import { createWebhookCore } from './webhook-core.js'
 import type { WebhookCore } from './webhook-core.js'
 
-/** What `createRouter` needs from its host. Only `config` and `queue` are required. */
+/**
+ * What `createRouter` needs from its host: `config` and at least one of `queue` (the kombu
+ * queues) and `stream` (Canonical's gateway stream on RabbitMQ); with both, every webhook is
+ * written to each.
+ */
 export interface RouterDeps {
   readonly config: RouterConfig
-  readonly queue: JobQueue
+  readonly queue?: JobQueue | undefined
+  readonly stream?: JobQueue<WebhookPublishRequest> | undefined
   readonly logger?: Logger | undefined
   /** Milliseconds since the epoch; drives durations and the silence gauge. */
   readonly clock?: Clock | undefined
@@ -30,7 +35,8 @@ export interface RouterDeps {
  */
 export interface RouterCore {
   readonly config: RouterConfig
-  readonly queue: JobQueue
+  readonly queue: JobQueue | undefined
+  readonly stream: JobQueue<WebhookPublishRequest> | undefined
   readonly logger: Logger
   readonly clock: Clock
   readonly timers: Timers
@@ -54,7 +60,10 @@ export interface RouterCore {
  * ```
  */
 export function createRouterCore(deps: RouterDeps): RouterCore {
-  const { config, queue } = deps
+  const { config, queue, stream } = deps
+  if (queue === undefined && stream === undefined) {
+    throw new TypeError('createRouter needs a queue, a stream, or both')
+  }
   const logger = deps.logger ?? silentLogger
   const clock = deps.clock ?? Date.now
   const timers = deps.timers ?? systemTimers
@@ -62,8 +71,17 @@ export function createRouterCore(deps: RouterDeps): RouterCore {
   const table = createRoutingTable(config)
   const flavours = [...new Set([...table.flavours, table.defaultFlavour])]
   const metrics = createRouterMetrics(registry, clock, flavours)
-  const handleWebhook = createWebhookCore({ config, table, queue, logger, clock, timers, metrics })
-  return { config, queue, logger, clock, timers, registry, table, metrics, handleWebhook }
+  const handleWebhook = createWebhookCore({
+    config,
+    table,
+    queue,
+    stream,
+    logger,
+    clock,
+    timers,
+    metrics,
+  })
+  return { config, queue, stream, logger, clock, timers, registry, table, metrics, handleWebhook }
 }
 
 /** True for a core from `createRouterCore`, false for plain `RouterDeps`. */

@@ -34,20 +34,24 @@ const RouteQuerySchema = v.strictObject({
  */
 export function createRouter(deps: RouterDeps | RouterCore): Hono {
   const core = isRouterCore(deps) ? deps : createRouterCore(deps)
-  const { config, queue, logger, timers, table } = core
+  const { config, logger, timers, table } = core
+  const stores = [core.queue, core.stream].filter((store) => store !== undefined)
   const app = new Hono()
 
   app.post('/webhook', createWebhookHandler(core.handleWebhook))
 
   app.get('/health', async function health(c) {
-    const result = await withinTimeout(
-      (signal) => queue.checkWritable({ signal }),
-      config.publishTimeoutMs,
-      timers,
+    // Every store the webhooks go to must take writes; they are checked side by side.
+    const results = await Promise.all(
+      stores.map((store) =>
+        withinTimeout((signal) => store.checkWritable({ signal }), config.publishTimeoutMs, timers),
+      ),
     )
-    if (result.kind === 'done') return c.body(null, 200)
+    const failed = results.findIndex((result) => result.kind !== 'done')
+    const result = results[failed]
+    if (result === undefined || result.kind === 'done') return c.body(null, 200)
     const reason = result.kind === 'timeout' ? 'timeout' : describeError(result.error)
-    safeLog(logger, 'warn', 'health check failed', { queue: queue.kind, reason })
+    safeLog(logger, 'warn', 'health check failed', { queue: stores[failed]?.kind, reason })
     return c.text('Router is not ready to forward jobs.', 503)
   })
 

@@ -1,10 +1,11 @@
 import type { RouterConfig } from '../config/router-config.js'
 import type { Clock, LogFields, Logger, Timers } from '../ports.js'
 import { QueueUnavailableError } from '../queue/port.js'
-import type { JobQueue, PublishOutcome } from '../queue/port.js'
+import type { JobQueue, PublishOutcome, WebhookPublishRequest } from '../queue/port.js'
 import { routeLabels } from '../routing/table.js'
 import type { RoutingTable } from '../routing/table.js'
 import { parseWorkflowJobPayload, workflowJobActions } from '../webhook/payload.js'
+import type { WorkflowJobEvent } from '../webhook/payload.js'
 import { verifySignature } from '../webhook/signature.js'
 import { isJsonContentType, parseJsonBody } from './body.js'
 import type { BodyRead } from './body.js'
@@ -15,7 +16,10 @@ import type { ActionLabel, EventLabel, RouterMetrics, WebhookOutcome } from './m
 export interface WebhookCoreDeps {
   readonly config: RouterConfig
   readonly table: RoutingTable
-  readonly queue: JobQueue
+  /** The kombu queues; absent when only the gateway's stream is fed. */
+  readonly queue?: JobQueue | undefined
+  /** Canonical's gateway stream (RabbitMQ); absent when only the kombu queues are fed. */
+  readonly stream?: JobQueue<WebhookPublishRequest> | undefined
   readonly logger: Logger
   readonly clock: Clock
   readonly timers: Timers
@@ -66,7 +70,9 @@ export const textContentType = 'text/plain; charset=UTF-8'
 
 /**
  * The `POST /webhook` pipeline over plain data: body limit, signature, event, content type,
- * JSON, payload, routing, then a bounded publish. Each request ends in exactly one metric
+ * JSON, payload, then the bounded writes: routing and a publish of `queued` jobs to the kombu
+ * queue, and the whole webhook, whatever its action, to the stream; side by side when both are
+ * there, answered 200 only when each took it. Each request ends in exactly one metric
  * increment and one log line carrying the delivery id and the outcome. Framework-free, so the
  * Hono route and the `node:http` fast path give the same answers.
  *
@@ -77,7 +83,7 @@ export const textContentType = 'text/plain; charset=UTF-8'
  * ```
  */
 export function createWebhookCore(deps: WebhookCoreDeps): WebhookCore {
-  const { config, table, queue, logger, clock, timers, metrics } = deps
+  const { config, table, queue, stream, logger, clock, timers, metrics } = deps
   const bounded = createBoundedCalls(config.publishTimeoutMs, timers)
   const authenticated =
     config.secrets.current !== undefined || config.secrets.previous !== undefined
@@ -158,64 +164,120 @@ export function createWebhookCore(deps: WebhookCoreDeps): WebhookCore {
     fields.jobId = event.jobId
     fields.url = event.url
     safeLog(logger, 'debug', 'webhook payload', { deliveryId, payload: json.value })
-    if (event.action !== 'queued') {
-      fields.labels = loggedLabels(event.labels)
-      return finish(200, '', 'ignored')
+    // The gateway's stream takes every action; both writes share the publish bound.
+    const streamed =
+      stream === undefined
+        ? undefined
+        : writeStream(stream, {
+            body: body.bytes,
+            header: (name) => input.header(name),
+            action: event.action,
+            deliveryId,
+            jobId: event.jobId,
+          })
+    const kombu: Verdict =
+      queue === undefined
+        ? { status: 200, text: '', outcome: 'ignored' }
+        : await writeKombu(queue, event)
+    if (streamed === undefined)
+      return finish(kombu.status, kombu.text, kombu.outcome, kombu.flavour)
+    const forwarded = await streamed
+    fields.stream_outcome = forwarded.outcome
+    const verdict =
+      kombu.status === 503 || (forwarded.status !== 503 && kombu.outcome !== 'ignored')
+        ? kombu
+        : forwarded
+    if (verdict.outcome === 'accepted') fields.log_type = 'job_forwarded'
+    return finish(verdict.status, verdict.text, verdict.outcome, kombu.flavour)
+
+    async function writeKombu(kombuQueue: JobQueue, job: WorkflowJobEvent): Promise<Verdict> {
+      if (job.action !== 'queued') {
+        fields.labels = loggedLabels(job.labels)
+        return { status: 200, text: '', outcome: 'ignored' }
+      }
+      const decision = routeLabels(table, job.labels)
+      fields.labels = loggedLabels(decision.labels)
+      if (!decision.routed) {
+        metrics.unroutable(decision.code)
+        fields.unroutableReason = decision.reason
+        return {
+          status: 200,
+          text: 'Not able to forward job due to non-matching labels.',
+          outcome: 'unroutable',
+        }
+      }
+      const flavour = decision.flavour
+      fields.flavour = flavour
+      // The reference's log line and Loki dashboard key on this spelling.
+      fields.log_type = 'job_forwarded'
+      fields.flavor = flavour
+      const request = {
+        flavour,
+        job: { labels: decision.labels, status: 'queued' as const, url: job.url },
+        deliveryId,
+        jobId: job.jobId,
+      }
+      const written = await write((signal) => kombuQueue.publish(request, { signal }))
+      if (written.outcome !== 'accepted') delete fields.log_type
+      // From here on every answer names the flavour the job was routed to.
+      if (written.outcome === 'accepted') metrics.queued(flavour)
+      return { ...written, flavour }
     }
 
-    const decision = routeLabels(table, event.labels)
-    fields.labels = loggedLabels(decision.labels)
-    if (!decision.routed) {
-      metrics.unroutable(decision.code)
-      fields.unroutableReason = decision.reason
-      return finish(200, 'Not able to forward job due to non-matching labels.', 'unroutable')
+    function writeStream(
+      target: JobQueue<WebhookPublishRequest>,
+      request: WebhookPublishRequest,
+    ): Promise<Verdict> {
+      return write((signal) => target.publish(request, { signal }), 'stream_error')
     }
-    fields.flavour = decision.flavour
-    // The reference's log line and Loki dashboard key on this spelling.
-    fields.log_type = 'job_forwarded'
-    fields.flavor = decision.flavour
-    // From here on every answer names the flavour the job was routed to.
-    const finishRouted = (status: WebhookStatus, text: string, outcome: WebhookOutcome) =>
-      finish(status, text, outcome, decision.flavour)
 
-    const started = clock()
-    const request = {
-      flavour: decision.flavour,
-      job: { labels: decision.labels, status: 'queued' as const, url: event.url },
-      deliveryId,
-      jobId: event.jobId,
-    }
-    const result = await bounded((signal) => queue.publish(request, { signal }))
-    const seconds = Math.max(0, (clock() - started) / 1000)
-    if (result.kind === 'timeout') {
-      delete fields.log_type
-      metrics.queueWrite(seconds, 'timeout')
-      return finishRouted(
-        503,
-        `Queue did not answer within ${config.publishTimeoutMs} ms; redeliver later.`,
-        'failed_queue_timeout',
-      )
-    }
-    if (result.kind === 'failed') {
-      delete fields.log_type
-      const unavailable = result.error instanceof QueueUnavailableError
-      metrics.queueWrite(seconds, unavailable ? 'unavailable' : 'error')
-      fields.error = describeError(result.error)
-      return unavailable
-        ? finishRouted(503, 'Queue is unavailable; redeliver later.', 'failed_queue_unavailable')
-        : finishRouted(503, 'Queue write failed; redeliver later.', 'failed_queue_error')
-    }
-    const outcome: PublishOutcome = result.value
-    metrics.queueWrite(seconds, outcome === 'queued' ? 'queued' : 'duplicate')
-    if (outcome !== 'queued') {
-      delete fields.log_type
+    async function write(
+      call: (signal: AbortSignal) => Promise<PublishOutcome>,
+      errorField = 'error',
+    ): Promise<Verdict> {
+      const started = clock()
+      const result = await bounded(call)
+      const seconds = Math.max(0, (clock() - started) / 1000)
+      if (result.kind === 'timeout') {
+        metrics.queueWrite(seconds, 'timeout')
+        return {
+          status: 503,
+          text: `Queue did not answer within ${config.publishTimeoutMs} ms; redeliver later.`,
+          outcome: 'failed_queue_timeout',
+        }
+      }
+      if (result.kind === 'failed') {
+        const unavailable = result.error instanceof QueueUnavailableError
+        metrics.queueWrite(seconds, unavailable ? 'unavailable' : 'error')
+        fields[errorField] = describeError(result.error)
+        return unavailable
+          ? {
+              status: 503,
+              text: 'Queue is unavailable; redeliver later.',
+              outcome: 'failed_queue_unavailable',
+            }
+          : {
+              status: 503,
+              text: 'Queue write failed; redeliver later.',
+              outcome: 'failed_queue_error',
+            }
+      }
+      const outcome: PublishOutcome = result.value
+      metrics.queueWrite(seconds, outcome === 'queued' ? 'queued' : 'duplicate')
+      if (outcome === 'queued') return { status: 200, text: '', outcome: 'accepted' }
       return outcome === 'duplicate-delivery'
-        ? finishRouted(200, 'duplicate delivery', 'duplicate_delivery')
-        : finishRouted(200, 'duplicate job', 'duplicate_job')
+        ? { status: 200, text: 'duplicate delivery', outcome: 'duplicate_delivery' }
+        : { status: 200, text: 'duplicate job', outcome: 'duplicate_job' }
     }
-    metrics.queued(decision.flavour)
-    return finishRouted(200, '', 'accepted')
   }
+}
+
+/** What one write (or the whole webhook) comes to, before it is logged and counted. */
+interface Verdict {
+  readonly status: WebhookStatus
+  readonly text: string
+  readonly outcome: WebhookOutcome
+  readonly flavour?: string | undefined
 }
 
 function loggedLabels(labels: readonly string[]): readonly string[] {

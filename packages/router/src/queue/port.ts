@@ -45,22 +45,47 @@ export interface QueueCallOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-export interface JobQueue {
+/**
+ * One `workflow_job` webhook as GitHub sent it, for an adapter that forwards whole webhooks (the
+ * RabbitMQ stream Canonical's planner reads) rather than routed jobs. Every action comes here,
+ * not only `queued`, and no flavour is involved.
+ */
+export interface WebhookPublishRequest {
+  /** The request body, byte for byte. */
+  readonly body: Uint8Array
+  /** A request header by lowercase name, as the webhook endpoint received it. */
+  readonly header: (name: string) => string | undefined
+  /** `workflow_job` action (`queued`, `in_progress`, `completed`, `waiting`). */
+  readonly action: string
+  /** `X-GitHub-Delivery`; the same on every redelivery of one webhook. */
+  readonly deliveryId?: string | undefined
+  /** `workflow_job.id`; with the action, the job-level dedup key. */
+  readonly jobId?: number | undefined
+}
+
+/**
+ * A queue adapter. `Request` is what it stores: a routed job (`PublishRequest`, the kombu
+ * adapters) or a whole webhook (`WebhookPublishRequest`, the AMQP adapter). Everything else,
+ * outcomes, errors and bounds included, is the same contract.
+ */
+export interface JobQueue<Request = PublishRequest> {
   /** Which adapter this is, for logs and `webhook-router queue`. */
-  readonly kind: 'sqlite' | 'mongodb' | 'memory'
+  readonly kind: 'sqlite' | 'mongodb' | 'memory' | 'amqp'
   /** Where it stores, with any credentials redacted; safe to log. */
   readonly location: string
   /** Creates tables, collections and indexes. Idempotent; the charm runs it before every restart. */
   migrate(options?: QueueCallOptions): Promise<void>
   /** Dedups by delivery id and job id, then stores the message, atomically as far as the store allows. */
-  publish(request: PublishRequest, options?: QueueCallOptions): Promise<PublishOutcome>
+  publish(request: Request, options?: QueueCallOptions): Promise<PublishOutcome>
   /**
    * Resolves once a real write (a probe record, deleted or expiring) was committed the way a
    * publish is, so a read-only store, a full disk, a lock or a deleted file fail here as a
    * publish would; rejects with the reason otherwise. A check that writes nothing is not enough.
+   * The AMQP stream, which keeps no records, resolves while its connection and confirm channel
+   * are open.
    */
   checkWritable(options?: QueueCallOptions): Promise<void>
-  /** Messages waiting per flavour (visible to kombu consumers). */
+  /** Messages waiting per flavour (visible to kombu consumers), or per broker queue (AMQP). */
   depth(options?: QueueCallOptions): Promise<Record<string, number>>
   /** The oldest waiting messages of one flavour, without consuming them. */
   peek(flavour: string, limit: number, options?: QueueCallOptions): Promise<QueuedMessage[]>

@@ -1,5 +1,6 @@
 import type { CharmFacts, IntegrationFact } from '../index.js'
 import type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
+import { isSecretUnavailable, whenRelationGone } from './errors.js'
 import { redactSensitiveConfig } from './sensitive-config.js'
 
 const REMOTE_APP_MEMO = 'remote-app.'
@@ -8,7 +9,11 @@ const remoteAppMemoKey = (ref: string): string => `${REMOTE_APP_MEMO}${ref}`
 const isBrokenRelation = (runtime: CharmRuntime, ref: string): boolean =>
   runtime.context.name.endsWith('-relation-broken') && runtime.context.relation?.ref === ref
 
-/** Reads the data of one relation; the remote app bag, or the own app bag for a peer relation. */
+/**
+ * Reads the data of one relation; the remote app bag, or the own app bag for a peer relation.
+ * Only a relation that is gone reads as empty; any other hook-tool failure rejects, so the hook
+ * fails and Juju retries it instead of the unit acting on data it did not read.
+ */
 export async function readRelation(
   runtime: CharmRuntime,
   ref: string,
@@ -21,25 +26,26 @@ export async function readRelation(
   // A relation id is never reused, so its remote app, once known, is known for good.
   const memoKey = remoteAppMemoKey(ref)
   remoteApp ??= runtime.memo[memoKey]
-  if (remoteApp === undefined) remoteApp = await tools.relationRemoteApp(ref).catch(() => undefined)
+  if (remoteApp === undefined)
+    remoteApp = await tools.relationRemoteApp(ref).catch(whenRelationGone(undefined))
   if (remoteApp !== undefined && !peer) runtime.memo[memoKey] = remoteApp
   // Independent reads start together: each is a hook-tool process, and waiting on them one by
   // one is most of a quiet hook's time.
   const readUnits = async (): Promise<Record<string, Record<string, string>>> => {
     if (spec.kind !== 'other') return {}
-    const names = await tools.relationList(ref).catch(() => [] as string[])
+    const names = await tools.relationList(ref).catch(whenRelationGone([] as string[]))
     const bags = await Promise.all(
-      names.map((unit) => tools.relationGet(ref, unit).catch(() => ({}))),
+      names.map((unit) => tools.relationGet(ref, unit).catch(whenRelationGone({}))),
     )
     return Object.fromEntries(names.map((unit, index) => [unit, bags[index] ?? {}]))
   }
   const [app, units, localUnit] = await Promise.all([
     remoteApp === undefined
       ? {}
-      : tools.relationGet(ref, remoteApp, { app: true }).catch(() => ({})),
+      : tools.relationGet(ref, remoteApp, { app: true }).catch(whenRelationGone({})),
     readUnits(),
     spec.kind === 'database'
-      ? tools.relationGet(ref, context.unitName).catch(() => ({}))
+      ? tools.relationGet(ref, context.unitName).catch(whenRelationGone({}))
       : ({} as Record<string, string>),
   ])
   return { ref, remoteApp, app, units, localUnit }
@@ -77,7 +83,10 @@ async function defaultReady(
       // Ready only if the credentials can actually be read (a grant may still be missing).
       const content = await runtime.tools
         .secretGet({ id: secretUser, refresh: true })
-        .catch(() => null)
+        .catch((error: unknown) => {
+          if (isSecretUnavailable(error)) return null
+          throw error
+        })
       return (
         content !== null &&
         (content['uris'] !== undefined ||

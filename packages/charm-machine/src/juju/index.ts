@@ -9,6 +9,9 @@ export {
   RelationNotFoundError,
   SecretNotFoundError,
   hookToolError,
+  isRelationGone,
+  isSecretUnavailable,
+  whenRelationGone,
 } from './errors.js'
 export type { ObservedModel } from './facts-reader.js'
 export { ingressUrlOf, readFacts } from './facts-reader.js'

@@ -49,6 +49,7 @@ const OPERATIONS: readonly Operation[] = [
   'addLayer',
   'replan',
   'getServices',
+  'getChecks',
   'start',
   'stop',
   'restart',

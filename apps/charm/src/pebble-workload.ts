@@ -1,4 +1,9 @@
-import type { PebbleLayer, ServiceInfo, WorkloadClient } from '@webhook-router/charm-machine/juju'
+import type {
+  CheckInfo,
+  PebbleLayer,
+  ServiceInfo,
+  WorkloadClient,
+} from '@webhook-router/charm-machine/juju'
 import type { Layer } from '@webhook-router/pebble-client'
 import type { PebbleClient } from '@webhook-router/pebble-client'
 import { ExecError, PathError } from '@webhook-router/pebble-client'
@@ -63,6 +68,14 @@ export function pebbleWorkload(
               : 'inactive',
         }
       })
+    },
+    async getChecks() {
+      return (await client.getChecks()).map((check): CheckInfo => ({
+        name: check.name,
+        status: check.status === 'up' ? 'up' : check.status === 'down' ? 'down' : 'inactive',
+        failures: check.failures ?? 0,
+        threshold: check.threshold,
+      }))
     },
     async start(names) {
       await client.startAndWait(names, wait)

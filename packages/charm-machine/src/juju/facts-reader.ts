@@ -1,4 +1,4 @@
-import type { CharmFacts, IntegrationFact } from '../index.js'
+import type { CharmFacts, ContainerFact, IntegrationFact } from '../index.js'
 import type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
 import { isSecretUnavailable, whenRelationGone } from './errors.js'
 import { redactSensitiveConfig } from './sensitive-config.js'
@@ -105,6 +105,51 @@ async function defaultReady(
   }
 }
 
+/**
+ * Hooks that read the workload's health: the periodic `update-status` (every five minutes by
+ * default) and Pebble's check hooks. Other hooks re-evaluate or leave a healthy unit alone
+ * without it, and a settled hook then never loads the Pebble client.
+ */
+const HEALTH_HOOK = /^(update-status|.+-pebble-check-(failed|recovered))$/
+
+/**
+ * A reachable container's health: services of the plan with `startup: enabled` that are
+ * `inactive` or `error` (a `backoff` one is being restarted by Pebble itself), and checks that
+ * are `down`. A Pebble that stops answering mid-read leaves the health unknown, not a failure:
+ * the reachability probe is what gates on Pebble.
+ */
+async function readHealth(runtime: CharmRuntime, container: string): Promise<ContainerFact> {
+  const workload = runtime.workload(container)
+  try {
+    const [services, checks] = await Promise.all([
+      workload.getServices(),
+      workload.getChecks?.() ?? [],
+    ])
+    const stopped: NonNullable<ContainerFact['stopped']> = {}
+    for (const service of services)
+      if (
+        service.startup === 'enabled' &&
+        service.current !== 'active' &&
+        service.current !== 'backoff'
+      )
+        stopped[service.name] = service.current
+    const failingChecks: NonNullable<ContainerFact['failingChecks']> = {}
+    for (const check of checks)
+      if (check.status === 'down') failingChecks[check.name] = check.failures
+    return {
+      reachable: true,
+      ...(Object.keys(stopped).length > 0 && { stopped }),
+      ...(Object.keys(failingChecks).length > 0 && { failingChecks }),
+    }
+  } catch (error) {
+    await runtime.log(
+      'WARNING',
+      `charm-machine: ${container}: health not read: ${(error as Error).message}`,
+    )
+    return { reachable: true }
+  }
+}
+
 /** What {@link readFacts} found: the facts, plus the relations read on the way. */
 export interface ObservedModel {
   facts: CharmFacts
@@ -144,22 +189,26 @@ export async function readFacts(
     return { endpoint, relation, fact }
   }
   // Every read below is independent of the others, so they all start at once.
-  const [leader, rawConfig, reachable, read] = await Promise.all([
+  const health = HEALTH_HOOK.test(runtime.context.name)
+  const readContainer = async (name: string): Promise<ContainerFact> => {
+    const reachable = await runtime
+      .workload(name)
+      .canConnect()
+      .catch(() => false)
+    return reachable && health ? readHealth(runtime, name) : { reachable }
+  }
+  const [leader, rawConfig, containerFacts, read] = await Promise.all([
     tools.isLeader(),
     tools.configGet(),
-    Promise.all(
-      definition.containers.map((name) =>
-        runtime
-          .workload(name)
-          .canConnect()
-          .catch(() => false),
-      ),
-    ),
+    Promise.all(definition.containers.map(readContainer)),
     Promise.all(Object.entries(definition.integrations).map(readIntegration)),
   ])
   const config = redactSensitiveConfig(rawConfig, definition.sensitiveOptions ?? [])
   const containers: CharmFacts['containers'] = Object.fromEntries(
-    definition.containers.map((name, index) => [name, { reachable: reachable[index] ?? false }]),
+    definition.containers.map((name, index) => [
+      name,
+      containerFacts[index] ?? { reachable: false },
+    ]),
   )
   const integrations: Record<string, IntegrationFact> = {}
   const relations: Record<string, RelationData | null> = {}

@@ -46,13 +46,13 @@ describe('update-status and the workload health', () => {
 
   it('waits, naming the failing ready check, and does not restart a running service', async () => {
     const state = withApp(await settled(), (app) => {
-      app.checks = { ready: { status: 'down', failures: 4 } }
+      app.checks = { 'webhook-router-ready': { status: 'down', failures: 4 } }
     })
     const out = await context().run(on.updateStatus(), state)
     expect(out.pebbleCalls.map((call) => call.method)).not.toContain('replan')
     expect(out.state.unitStatus).toEqual({
       name: 'waiting',
-      message: 'Workload not ready: check "ready" failing (4 failures)',
+      message: 'Workload not ready: check "webhook-router-ready" failing (4 failures)',
     })
     expect(out.state.appStatus).toEqual(out.state.unitStatus)
   })

@@ -68,10 +68,7 @@ export type ConfigValue = v.InferOutput<typeof ConfigValueSchema>
  */
 export const CharmFactsSchema = v.strictObject({
   leader: v.boolean(),
-  containers: v.record(
-    v.string(),
-    v.lazy(() => ContainerFactSchema),
-  ),
+  containers: v.record(v.string(), ContainerFactSchema),
   config: v.record(v.string(), ConfigValueSchema),
   integrations: v.record(v.string(), IntegrationFactSchema),
 })

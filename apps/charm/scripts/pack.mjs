@@ -18,6 +18,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -243,8 +244,11 @@ for (const [name, text] of Object.entries(metadataFiles(charmcraft, nodeVersion)
 }
 writeFileSync(join(tree, 'dispatch'), DISPATCH, { mode: 0o755 })
 chmodSync(join(tree, 'dispatch'), 0o755)
-if (resolve(values.node) !== resolve(join(tree, 'bin/node')))
-  copyFileSync(values.node, join(tree, 'bin/node'))
+if (resolve(values.node) !== resolve(join(tree, 'bin/node'))) {
+  // Copy, then rename over: bin/node may be the binary running this script (charmcraft's part).
+  copyFileSync(values.node, join(tree, 'bin/node.new'))
+  renameSync(join(tree, 'bin/node.new'), join(tree, 'bin/node'))
+}
 chmodSync(join(tree, 'bin/node'), 0o755)
 if (!values['no-snapshot']) {
   const missing = await buildSnapshot(tree, join(tree, 'bin/node'))

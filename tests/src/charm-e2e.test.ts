@@ -1,13 +1,11 @@
 /**
  * End to end: the *packed* charm's `dispatch`, unpacked and run with a PATH that has no node,
  * under a fake Juju (hook tools over a state file), against a Pebble double that runs the real
- * `webhook-router`. Without MONGODB_URI the provider points at a closed port: the test proves
- * the migration-failure path, then lets the workload shim skip `migrate` only (standing in for a
- * reachable database) and checks the layer, the running service and `/health` (503). With
- * MONGODB_URI the migration is real, `/health` is 200, and a signed webhook's job is read back
- * from MongoDB by a kombu consumer.
+ * `webhook-router`. The provider first points at a closed port (the migration-failure path),
+ * then at FerretDB (or the server of MONGODB_URI): the migration is real, `/health` is 200, and
+ * a signed webhook's job is read back by the consumer's own kombu (tests/python/consumer.py).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,34 +16,25 @@ import { startGitHubDouble, type GitHubDouble } from '@webhook-router/redelivery
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { FakeJuju, initialState, type FakeRelation } from '../fake-juju/fake-juju.js'
-import { startMongoDouble, type MongoDouble } from '../fake-juju/mongo-double.mjs'
 import {
   assertPortsFree,
   unpackCharm,
   waitForAnswer,
   workloadShim,
 } from '../fake-juju/packed-charm.js'
+import { startMongoServer, type MongoServer } from './mongo-server.js'
+import { consumeJobs } from './python.js'
 
-const MONGODB_URI = process.env['MONGODB_URI']
 const APP = 'github-runner-webhook-router'
 const SECRET = 'e2e-webhook-secret'
 const PORT = 8000
 
-if (!MONGODB_URI) {
-  console.warn('charm-e2e: MONGODB_URI is not set; using the MongoDB wire double, no kombu step')
-}
-
 /** What the provider hands out first: a server that is not there, so migration fails. */
 const BROKEN_URI = `mongodb://relation-2:Pw0rd@127.0.0.1:9/${APP}?authSource=admin&serverSelectionTimeoutMS=1500`
 
-/** What it rotates to: the real server of MONGODB_URI, or the MongoDB wire double. */
+/** What it rotates to: FerretDB, or the server of MONGODB_URI. */
 function databaseUri(): string {
-  if (MONGODB_URI) {
-    const url = new URL(MONGODB_URI)
-    url.pathname = `/${APP}`
-    return url.toString()
-  }
-  if (!mongo) throw new Error('the MongoDB double is not running')
+  if (!mongo) throw new Error('the MongoDB server is not running')
   return mongo.uri(APP)
 }
 
@@ -55,7 +44,7 @@ let pebble: PebbleDouble | undefined
 let github: GitHubDouble
 let containersDir: string
 let shims: string
-let mongo: MongoDouble | undefined
+let mongo: MongoServer | undefined
 
 function relation(
   partial: Partial<FakeRelation> & Pick<FakeRelation, 'id' | 'endpoint' | 'remoteApp'>,
@@ -81,7 +70,7 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'charm-e2e-'))
   const charmDir = await unpackCharm(work)
   shims = workloadShim(work, join(work, 'serve-fails'))
-  if (!MONGODB_URI) mongo = await startMongoDouble()
+  mongo = await startMongoServer()
   containersDir = join(work, 'containers')
   mkdirSync(join(containersDir, 'app'), { recursive: true })
 
@@ -95,7 +84,7 @@ afterAll(async () => {
   await pebble?.close()
   await github?.close()
   await juju?.close()
-  await mongo?.close()
+  await mongo?.stop()
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
@@ -333,26 +322,8 @@ describe('the packed charm under a fake Juju', () => {
     })
     expect(response.status).toBe(200)
     const expected = { labels: job.labels, status: 'queued', url: job.url }
-    if (mongo) {
-      // The double holds what the driver wrote: kombu's document and envelope (queue-and-github §1).
-      const [message] = mongo.collection(APP, 'messages')
-      expect(message).toMatchObject({ queue: 'small', priority: 9 })
-      const envelope = JSON.parse(String(message?.['payload']))
-      expect(JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8'))).toEqual(expected)
-    } else {
-      const consumer = [
-        'import sys, kombu',
-        'with kombu.Connection(sys.argv[1]) as c:',
-        '    q = c.SimpleQueue("small")',
-        '    m = q.get(timeout=10)',
-        '    print(m.payload)',
-        '    m.ack()',
-      ].join('\n')
-      const out = execFileSync('/usr/bin/python3', ['-c', consumer, databaseUri()], {
-        encoding: 'utf8',
-      })
-      expect(JSON.parse(out)).toEqual(expected)
-    }
+    const [consumed] = await consumeJobs(databaseUri(), { small: 1 })
+    expect(JSON.parse(consumed?.payload ?? '')).toEqual(expected)
   })
 
   it('rotates the secret key with the rotate-secret-key action', async () => {

@@ -1,95 +1,39 @@
 /**
- * Proves kombu's mongodb transport (what the github-runner consumer uses) reads the documents
- * createMongoQueue writes, without a mongod: the adapter writes through a recording client, and
- * the documents are replayed into mongomock under Debian's kombu. Needs /usr/bin/python3 with
- * python3-kombu, python3-pymongo and python3-mongomock; skipped with a warning without mongomock.
+ * kombu's mongodb transport (the github-runner consumer's, from the venv: kombu 5.6.2, pymongo
+ * 4.16.0) reads what createMongoQueue writes, on a real MongoDB-protocol server: FerretDB, or the
+ * server of MONGODB_URI when set.
  */
-import { execFile, spawn } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildKombuPayload, createMongoQueue, serialiseJob } from '@webhook-router/router'
-import type {
-  MongoClientLike,
-  MongoCollectionLike,
-  MongoDbLike,
-  QueuedJob,
-} from '@webhook-router/router'
+import type { JobQueue, QueuedJob } from '@webhook-router/router'
+import { startMongoServer, type MongoServer } from './mongo-server.js'
+import { consumeJobs, runScriptOk } from './python.js'
+import { toolPaths } from '../tools/provision.mjs'
 
 type Doc = Record<string, unknown>
 
-const python = '/usr/bin/python3'
-const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'python', 'mongomock_interop.py')
-const run = promisify(execFile)
-const uri = 'mongodb://localhost:27017/github-runner-webhook-router'
+let server: MongoServer
+const queues: JobQueue[] = []
+beforeAll(async () => {
+  server = await startMongoServer()
+})
+afterAll(async () => {
+  for (const queue of queues) await queue.close()
+  await server?.stop()
+})
 
-const hasMongomock = await run(python, ['-c', 'import kombu, pymongo, mongomock']).then(
-  () => true,
-  () => false,
-)
-if (!hasMongomock) {
-  console.warn(
-    `skipping kombu MongoDB interop: ${python} lacks kombu/pymongo/mongomock; run 'apt-get install python3-kombu python3-pymongo python3-mongomock'`,
-  )
+/** A database of its own per test, so tests never see each other's messages. */
+function freshUri(): string {
+  return server.uri(`kombu_interop_${randomUUID().slice(0, 8)}`)
 }
-
-/** Keeps what the adapter writes, in order; just enough of the driver for publish and migrate. */
-class RecordingMongo implements MongoClientLike {
-  readonly collections = new Map<string, Doc[]>()
-  readonly indexes: { collection: string; name: unknown }[] = []
-
-  db(): MongoDbLike {
-    return {
-      collection: (name) => this.collection(name),
-      command: async () => ({ isWritablePrimary: true }),
-    }
-  }
-  async close() {}
-
-  private collection(name: string): MongoCollectionLike {
-    const docs = () => {
-      const existing = this.collections.get(name)
-      if (existing) return existing
-      const created: Doc[] = []
-      this.collections.set(name, created)
-      return created
-    }
-    const same = (doc: Doc, filter: Doc) => Object.entries(filter).every(([k, v]) => doc[k] === v)
-    return {
-      insertOne: async (doc) => void docs().push({ ...doc }),
-      updateOne: async (filter, update, options) => {
-        const found = docs().find((doc) => same(doc, filter))
-        if (!found && options?.upsert) docs().push({ ...(update['$set'] as Doc) })
-        return { matchedCount: found ? 1 : 0, modifiedCount: found ? 1 : 0 }
-      },
-      updateMany: async () => ({ matchedCount: 0, modifiedCount: 0 }),
-      deleteMany: async () => ({}),
-      findOne: async () => null,
-      find: () => ({ toArray: async () => [] }),
-      aggregate: () => ({ toArray: async () => [] }),
-      createIndex: async (_keys, options) => {
-        this.indexes.push({ collection: name, name: options?.name })
-        return String(options?.name)
-      },
-    }
-  }
+function openQueue(uri: string, tag?: string): JobQueue {
+  const queue = createMongoQueue({ uri, ...(tag ? { randomUUID: () => tag } : {}) })
+  queues.push(queue)
+  return queue
 }
-
-function kombu(args: string[], stdin?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.on('error', reject)
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`kombu exited ${code}: ${stderr}`)),
-    )
-    child.stdin.end(stdin ?? '')
-  })
-}
+const kombu = async (...args: string[]) =>
+  JSON.parse(await runScriptOk(toolPaths().python, 'kombu_mongodb.py', args)) as unknown
 
 const jobFor = (id: number, labels: string[]): QueuedJob => ({
   labels,
@@ -97,10 +41,10 @@ const jobFor = (id: number, labels: string[]): QueuedJob => ({
   url: `https://api.github.com/repos/octo-org/octo-repo/actions/jobs/${id}`,
 })
 
-describe.skipIf(!hasMongomock)('MongoDB queue read by kombu (mongomock)', () => {
-  it('hands kombu consumers every job, byte-for-byte and in order, per flavour', async () => {
-    const recorder = new RecordingMongo()
-    const queue = createMongoQueue({ uri, client: recorder })
+describe('MongoDB queue read by the consumer’s kombu 5.6.2', () => {
+  it('hands kombu every job, byte-for-byte and in order per flavour, and takes one back', async () => {
+    const uri = freshUri()
+    const queue = openQueue(uri)
     await queue.migrate()
     const flavours = ['large', 'small', 'arm-large']
     const expected = new Map<string, string[]>(flavours.map((flavour) => [flavour, []]))
@@ -110,18 +54,13 @@ describe.skipIf(!hasMongomock)('MongoDB queue read by kombu (mongomock)', () => 
       expect(await queue.publish({ flavour, job, deliveryId: `d-${id}`, jobId: id })).toBe('queued')
       expected.get(flavour)?.push(serialiseJob(job))
     }
-    const collections = Object.fromEntries(
-      ['messages', 'messages.routing'].map((name) => [name, recorder.collections.get(name)]),
-    )
 
-    const output = JSON.parse(
-      await kombu(['consume', uri, ...flavours], JSON.stringify({ collections })),
-    ) as {
+    const output = (await kombu('consume', uri, ...flavours)) as {
       consumed: { flavour: string; payload: string; payload_type: string }[]
       requeued: { flavour: string; payload: string }
     }
 
-    // The first message was given back with requeue=True once; it comes back last.
+    // The first message was given back with requeue() once; it comes back last.
     const [first, ...rest] = expected.get('large') ?? []
     expect(output.requeued).toEqual({ flavour: 'large', payload: first })
     expect(output.consumed.filter((m) => m.flavour === 'large').map((m) => m.payload)).toEqual([
@@ -133,11 +72,28 @@ describe.skipIf(!hasMongomock)('MongoDB queue read by kombu (mongomock)', () => 
       expect(bodies).toEqual(expected.get(flavour))
     }
     expect(new Set(output.consumed.map((m) => m.payload_type))).toEqual(new Set(['str']))
+    expect(await queue.depth()).toEqual({ 'arm-large': 0, large: 0, small: 0 })
+  })
+
+  it('parses every job with the consumer’s pydantic v1 JobDetails and acks it', async () => {
+    const uri = freshUri()
+    const queue = openQueue(uri)
+    await queue.migrate()
+    const jobs = [jobFor(1, ['large', 'x64']), jobFor(2, ['large']), jobFor(3, [])]
+    for (const [index, job] of jobs.entries()) {
+      await queue.publish({ flavour: 'large', job, deliveryId: `p-${index}`, jobId: index })
+    }
+    const consumed = await consumeJobs(uri, { large: 3 })
+    expect(consumed.map(({ labels, url }) => ({ labels, url }))).toEqual(
+      jobs.map(({ labels, url }) => ({ labels: [...labels].sort(), url })),
+    )
+    expect(await queue.depth()).toEqual({ large: 0 })
   })
 
   it('writes the same documents, routing row and index names that kombu writes', async () => {
     const body = serialiseJob(jobFor(42, ['large', 'x64']))
-    const theirs = JSON.parse(await kombu(['produce', uri, 'large', body])) as {
+    const theirsUri = freshUri()
+    const theirs = (await kombu('produce', theirsUri, 'large', body)) as {
       database: string
       messages: Doc[]
       routing: Doc[]
@@ -148,18 +104,20 @@ describe.skipIf(!hasMongomock)('MongoDB queue read by kombu (mongomock)', () => 
       'delivery_tag'
     ]
 
-    const recorder = new RecordingMongo()
-    const queue = createMongoQueue({ uri, client: recorder, randomUUID: () => String(tag) })
+    const oursUri = freshUri()
+    const queue = openQueue(oursUri, String(tag))
     await queue.migrate()
     await queue.publish({ flavour: 'large', job: jobFor(42, ['large', 'x64']) })
+    const ours = (await kombu('show', oursUri)) as typeof theirs
 
-    expect(theirs.database).toBe('github-runner-webhook-router')
-    expect(recorder.collections.get('messages')).toEqual(theirs.messages)
     expect(kombuMessage?.['payload']).toBe(buildKombuPayload('large', body, String(tag)))
-    expect(recorder.collections.get('messages.routing')).toEqual(theirs.routing)
-    for (const collection of ['messages', 'messages.routing']) {
-      const ours = recorder.indexes.filter((i) => i.collection === collection).map((i) => i.name)
-      expect(['_id_', ...ours]).toEqual(theirs.indexes[collection])
-    }
+    expect(ours.database).toBe(oursUri.split('/').at(-1))
+    expect(ours.messages).toEqual(theirs.messages)
+    expect(ours.routing).toEqual(theirs.routing)
+    expect(ours.indexes).toEqual(theirs.indexes)
+    expect(theirs.indexes).toEqual({
+      messages: ['_id_', 'queue_1_priority_1__id_1'],
+      'messages.routing': ['_id_', 'queue_1_exchange_1'],
+    })
   })
 })

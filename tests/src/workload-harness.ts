@@ -1,10 +1,14 @@
 // Spawns the built `webhook-router` CLI (apps/workload/dist/cli.js) for the workload process tests.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { randomUUID } from 'node:crypto'
+import { signBody } from '@webhook-router/router'
+import { workflowJobPayload } from '@webhook-router/router/testing'
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const cliPath = join(repoRoot, 'apps/workload/dist/cli.js')
@@ -99,4 +103,45 @@ export function startServe(env: Record<string, string>): Promise<Served> {
       throw new Error(`serve exited ${code} before listening: ${stderr}`)
     }),
   ])
+}
+
+/** A port that was free a moment ago, for a server that must be found again (restarts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolvePromise(port))
+    })
+  })
+}
+
+/** Polls `url` until it answers (any status), for servers whose stdout cannot be read. */
+export async function waitUntilAnswering(url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await fetch(url)
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((wake) => setTimeout(wake, 50))
+    }
+  }
+}
+
+/** A signed `workflow_job` delivery for the example routing table. */
+export function signedDelivery(labels: readonly string[], jobId: number, secret = SECRET) {
+  const body = JSON.stringify(workflowJobPayload({ labels: [...labels], jobId }))
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': signBody(new TextEncoder().encode(body), secret),
+    },
+  }
 }

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
@@ -26,7 +26,10 @@ export function cacheRoot() {
 
 function hashOf(files) {
   const hash = createHash('sha256')
-  for (const file of files) hash.update(file).update('\0').update(readFileSync(file)).update('\0')
+  // Relative names, so every clone and worktree of the repository shares one cache entry.
+  for (const file of files) {
+    hash.update(relative(testsDir, file)).update('\0').update(readFileSync(file)).update('\0')
+  }
   return hash.digest('hex').slice(0, 12)
 }
 
@@ -51,7 +54,12 @@ const tools = [
     async install(dir) {
       await run('go', ['install', 'github.com/canonical/pebble/cmd/pebble'], {
         cwd: goModule('pebble'),
-        env: { ...process.env, GOBIN: join(dir, 'bin'), CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        env: {
+          ...process.env,
+          GOBIN: join(dir, 'bin'),
+          CGO_ENABLED: '0',
+          GOFLAGS: '-mod=readonly -buildvcs=false',
+        },
       })
     },
   },
@@ -64,7 +72,7 @@ const tools = [
     async install(dir) {
       await run('go', ['build', '-o', join(dir, 'bin', 'ferretdb-runner'), '.'], {
         cwd: goModule('ferretdb'),
-        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' },
       })
     },
   },
@@ -73,7 +81,10 @@ const tools = [
     version: 'kombu 5.6.2, pymongo 4.16.0, pydantic 1.10.26',
     key: () => hashOf([requirements]),
     binary: (dir) => join(dir, 'bin', 'python'),
-    needs: { command: 'python3', hint: 'install Python ≥ 3.10 with venv (apt-get install python3-venv)' },
+    needs: {
+      command: 'python3',
+      hint: 'install Python ≥ 3.10 with venv (apt-get install python3-venv)',
+    },
     async install(dir) {
       await run('python3', ['-m', 'venv', dir])
       await run(
@@ -92,7 +103,10 @@ const tools = [
  */
 const debianPackages = [
   { name: 'python3-kombu', present: () => canRun('/usr/bin/python3', ['-c', 'import kombu']) },
-  { name: 'python3-sqlalchemy', present: () => canRun('/usr/bin/python3', ['-c', 'import sqlalchemy']) },
+  {
+    name: 'python3-sqlalchemy',
+    present: () => canRun('/usr/bin/python3', ['-c', 'import sqlalchemy']),
+  },
   { name: 'unzip', present: () => hasCommand('unzip') },
 ]
 
@@ -167,7 +181,9 @@ async function installOne(tool) {
     return true
   }
   if (!(await hasCommand(tool.needs.command))) {
-    console.log(`test tools: ${label}: cannot install, "${tool.needs.command}" is missing: ${tool.needs.hint}`)
+    console.log(
+      `test tools: ${label}: cannot install, "${tool.needs.command}" is missing: ${tool.needs.hint}`,
+    )
     return false
   }
   const started = Date.now()

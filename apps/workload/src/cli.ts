@@ -2,6 +2,7 @@
 // The process edge: argv, env, stdio and signals in; exit code out. Everything else is in commands.
 import { createRequire } from 'node:module'
 import { commands } from './commands/index.js'
+import { guardOutput } from './log-output.js'
 import { runCli } from './run-cli.js'
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -15,9 +16,12 @@ const onSignal = (signal: NodeJS.Signals) => {
     return
   }
   // A second signal means the operator does not want to wait for the drain.
-  process.stderr.write(`webhook-router: ${signal} again, exiting without draining\n`)
+  stderr.writeLine(`webhook-router: ${signal} again, exiting without draining`)
   process.exit(1)
 }
+// A closed pipe or a full disk must cost log lines, never the process (see log-output.ts).
+const stdout = guardOutput(process.stdout)
+const stderr = guardOutput(process.stderr)
 process.on('SIGTERM', onSignal)
 process.on('SIGINT', onSignal)
 
@@ -25,9 +29,10 @@ const code = await runCli(
   {
     argv: process.argv.slice(2),
     env: process.env,
-    stdout: (line) => process.stdout.write(line + '\n'),
-    stderr: (line) => process.stderr.write(line + '\n'),
+    stdout: stdout.writeLine,
+    stderr: stderr.writeLine,
     stopSignal: stop.signal,
+    outputFailures: () => stdout.failedWrites() + stderr.failedWrites(),
   },
   { commands, defaultCommand: 'serve', version },
 )

@@ -22,7 +22,40 @@ describe('parseWorkloadConfig', () => {
       queueSynchronous: 'FULL',
       mongodbUri: undefined,
       shutdownTimeoutMs: 4000,
+      shutdownDrainWindowMs: 1000,
+      http: {
+        headersTimeoutMs: 5000,
+        requestTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5000,
+        maxConnections: 512,
+        maxBodyBytesInFlight: 4 * 1024 * 1024,
+      },
     })
+  })
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(
+      parseError({ APP_HTTP_HEADERS_TIMEOUT_MS: '9000', APP_HTTP_REQUEST_TIMEOUT_MS: '5000' }),
+    ).toBe(
+      "Invalid 'APP_HTTP_HEADERS_TIMEOUT_MS' config. It must not exceed 'APP_HTTP_REQUEST_TIMEOUT_MS' (5000).",
+    )
+  })
+
+  it('refuses a drain window longer than the shutdown timeout, and shortens the default to it', () => {
+    expect(
+      parseError({ APP_SHUTDOWN_DRAIN_WINDOW_MS: '3000', APP_SHUTDOWN_TIMEOUT_MS: '2000' }),
+    ).toBe(
+      "Invalid 'APP_SHUTDOWN_DRAIN_WINDOW_MS' config. It must not exceed 'APP_SHUTDOWN_TIMEOUT_MS' (2000).",
+    )
+    expect(parseWorkloadConfig({ APP_SHUTDOWN_TIMEOUT_MS: '300' }).shutdownDrainWindowMs).toBe(300)
+  })
+
+  it.each([
+    ['APP_HTTP_HEADERS_TIMEOUT_MS', '50', 'an integer from 100 to 600000'],
+    ['APP_HTTP_MAX_CONNECTIONS', '0', 'an integer from 1 to 1000000'],
+    ['APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT', 'lots', 'an integer from 1024 to 1073741824'],
+  ])('refuses %s=%j with one line', (name, value, expected) => {
+    expect(parseError({ [name]: value })).toBe(`Invalid '${name}' config. Expected ${expected}.`)
   })
 
   it('treats empty variables as unset, as Juju and --env-file produce them', () => {
@@ -39,6 +72,12 @@ describe('parseWorkloadConfig', () => {
       APP_QUEUE_SYNCHRONOUS: 'normal',
       MONGODB_DB_CONNECT_STRING: 'mongodb://u:p@db:27017/github-runner-webhook-router',
       APP_SHUTDOWN_TIMEOUT_MS: '2500',
+      APP_SHUTDOWN_DRAIN_WINDOW_MS: '300',
+      APP_HTTP_HEADERS_TIMEOUT_MS: '2000',
+      APP_HTTP_REQUEST_TIMEOUT_MS: '8000',
+      APP_HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      APP_HTTP_MAX_CONNECTIONS: '100',
+      APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: '2097152',
     })
     expect(config).toEqual({
       logLevel: 'debug',
@@ -49,6 +88,14 @@ describe('parseWorkloadConfig', () => {
       queueSynchronous: 'NORMAL',
       mongodbUri: 'mongodb://u:p@db:27017/github-runner-webhook-router',
       shutdownTimeoutMs: 2500,
+      shutdownDrainWindowMs: 300,
+      http: {
+        headersTimeoutMs: 2000,
+        requestTimeoutMs: 8000,
+        keepAliveTimeoutMs: 65_000,
+        maxConnections: 100,
+        maxBodyBytesInFlight: 2_097_152,
+      },
     })
   })
 

@@ -22,6 +22,35 @@ export interface WorkloadConfig {
   readonly mongodbUri: string | undefined
   /** How long SIGTERM waits for requests in flight; below Pebble's default 5 s kill-delay. */
   readonly shutdownTimeoutMs: number
+  /**
+   * After SIGTERM, how long the webhook port keeps accepting (every answer with
+   * `Connection: close`) before it stops listening, so connections already queued in the
+   * kernel, or sent by a proxy that has not yet seen the endpoint go, are answered, not reset.
+   */
+  readonly shutdownDrainWindowMs: number
+  /** Timeouts and caps of the webhook HTTP server; the `APP_HTTP_*` block. */
+  readonly http: HttpServerLimits
+}
+
+/**
+ * Limits of the webhook HTTP server. The defaults suit GitHub, which sends each delivery at once
+ * and gives up after 10 s: nothing legitimate needs longer, and slow clients cannot hold memory.
+ */
+export interface HttpServerLimits {
+  /** `APP_HTTP_HEADERS_TIMEOUT_MS`: a request whose headers are not complete by then is dropped (408). */
+  readonly headersTimeoutMs: number
+  /** `APP_HTTP_REQUEST_TIMEOUT_MS`: a request (headers and body) not received by then is dropped (408). */
+  readonly requestTimeoutMs: number
+  /** `APP_HTTP_KEEP_ALIVE_TIMEOUT_MS`: an idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number
+  /** `APP_HTTP_MAX_CONNECTIONS`: connections beyond it are closed as they arrive. */
+  readonly maxConnections: number
+  /**
+   * `APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT`: request bodies (declared `Content-Length`, or
+   * `APP_MAX_BODY_BYTES` when chunked) read at once; later requests wait their turn (TCP
+   * back-pressure holds their bytes in the kernel), so a flood of large bodies cannot grow the heap.
+   */
+  readonly maxBodyBytesInFlight: number
 }
 
 /** A setting in the environment is missing or malformed. The message is safe to print as is. */
@@ -37,6 +66,14 @@ export const WORKLOAD_DEFAULTS = {
   queuePath: './.data/queue.sqlite',
   queueSynchronous: 'FULL',
   shutdownTimeoutMs: 4000,
+  shutdownDrainWindowMs: 1000,
+  http: {
+    headersTimeoutMs: 5000,
+    requestTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 5000,
+    maxConnections: 512,
+    maxBodyBytesInFlight: 4 * 1024 * 1024,
+  },
 } as const satisfies Omit<WorkloadConfig, 'mongodbUri'>
 
 const integerSetting = (name: string, min: number, max: number) =>
@@ -92,6 +129,23 @@ const EnvSchema = v.looseObject({
   APP_QUEUE_SYNCHRONOUS: v.optional(synchronousSetting),
   MONGODB_DB_CONNECT_STRING: v.optional(mongodbUriSetting),
   APP_SHUTDOWN_TIMEOUT_MS: v.optional(integerSetting('APP_SHUTDOWN_TIMEOUT_MS', 0, 600_000)),
+  APP_SHUTDOWN_DRAIN_WINDOW_MS: v.optional(
+    integerSetting('APP_SHUTDOWN_DRAIN_WINDOW_MS', 0, 600_000),
+  ),
+  // The webhook HTTP server's limits (HttpServerLimits).
+  APP_HTTP_HEADERS_TIMEOUT_MS: v.optional(
+    integerSetting('APP_HTTP_HEADERS_TIMEOUT_MS', 100, 600_000),
+  ),
+  APP_HTTP_REQUEST_TIMEOUT_MS: v.optional(
+    integerSetting('APP_HTTP_REQUEST_TIMEOUT_MS', 100, 600_000),
+  ),
+  APP_HTTP_KEEP_ALIVE_TIMEOUT_MS: v.optional(
+    integerSetting('APP_HTTP_KEEP_ALIVE_TIMEOUT_MS', 1, 600_000),
+  ),
+  APP_HTTP_MAX_CONNECTIONS: v.optional(integerSetting('APP_HTTP_MAX_CONNECTIONS', 1, 1_000_000)),
+  APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: v.optional(
+    integerSetting('APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT', 1024, 1024 * 1024 * 1024),
+  ),
 })
 
 /**
@@ -121,6 +175,16 @@ export function parseWorkloadConfig(
       `Invalid 'APP_METRICS_PORT' config. It must differ from 'APP_PORT' (${out.APP_PORT}).`,
     )
   }
+  const shutdownTimeoutMs = out.APP_SHUTDOWN_TIMEOUT_MS ?? WORKLOAD_DEFAULTS.shutdownTimeoutMs
+  const shutdownDrainWindowMs =
+    out.APP_SHUTDOWN_DRAIN_WINDOW_MS ??
+    Math.min(WORKLOAD_DEFAULTS.shutdownDrainWindowMs, shutdownTimeoutMs)
+  if (shutdownDrainWindowMs > shutdownTimeoutMs) {
+    throw new WorkloadConfigError(
+      `Invalid 'APP_SHUTDOWN_DRAIN_WINDOW_MS' config. It must not exceed 'APP_SHUTDOWN_TIMEOUT_MS' (${shutdownTimeoutMs}).`,
+    )
+  }
+  const http = parseHttpLimits(out)
   return {
     logLevel: out.APP_LOG_LEVEL ?? WORKLOAD_DEFAULTS.logLevel,
     host: out.APP_HOST ?? WORKLOAD_DEFAULTS.host,
@@ -129,8 +193,28 @@ export function parseWorkloadConfig(
     queuePath: out.APP_QUEUE_PATH ?? WORKLOAD_DEFAULTS.queuePath,
     queueSynchronous: out.APP_QUEUE_SYNCHRONOUS ?? WORKLOAD_DEFAULTS.queueSynchronous,
     mongodbUri: out.MONGODB_DB_CONNECT_STRING,
-    shutdownTimeoutMs: out.APP_SHUTDOWN_TIMEOUT_MS ?? WORKLOAD_DEFAULTS.shutdownTimeoutMs,
+    shutdownTimeoutMs,
+    shutdownDrainWindowMs,
+    http,
   }
+}
+
+function parseHttpLimits(out: v.InferOutput<typeof EnvSchema>): HttpServerLimits {
+  const defaults = WORKLOAD_DEFAULTS.http
+  const limits: HttpServerLimits = {
+    headersTimeoutMs: out.APP_HTTP_HEADERS_TIMEOUT_MS ?? defaults.headersTimeoutMs,
+    requestTimeoutMs: out.APP_HTTP_REQUEST_TIMEOUT_MS ?? defaults.requestTimeoutMs,
+    keepAliveTimeoutMs: out.APP_HTTP_KEEP_ALIVE_TIMEOUT_MS ?? defaults.keepAliveTimeoutMs,
+    maxConnections: out.APP_HTTP_MAX_CONNECTIONS ?? defaults.maxConnections,
+    maxBodyBytesInFlight: out.APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT ?? defaults.maxBodyBytesInFlight,
+  }
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new WorkloadConfigError(
+      `Invalid 'APP_HTTP_HEADERS_TIMEOUT_MS' config. It must not exceed 'APP_HTTP_REQUEST_TIMEOUT_MS' (${limits.requestTimeoutMs}).`,
+    )
+  }
+  return limits
 }
 
 /**

@@ -49,14 +49,28 @@ function get(
   })
 }
 
-/** Timers whose deadline fires only when the test says so. */
-function manualTimers(): DrainTimers & { fireDeadline: () => void } {
-  let deadline: (() => void) | undefined
+/** Timers that fire only when the test says so: the drain window and the deadline. */
+function manualTimers(): DrainTimers & { fire: (which: 'window' | 'deadline') => void } {
+  const pending = new Map<'window' | 'deadline', () => void>()
+  let next: 'deadline' | 'window' = 'deadline'
   return {
-    setTimeout: (callback) => (deadline = callback),
-    clearTimeout: () => (deadline = undefined),
-    fireDeadline: () => deadline?.(),
+    // makeDrainable arms the deadline first, then the window.
+    setTimeout: (callback) => {
+      pending.set(next, callback)
+      next = 'window'
+    },
+    clearTimeout: () => pending.delete('deadline'),
+    fire: (which) => {
+      const callback = pending.get(which)
+      pending.delete(which)
+      callback?.()
+    },
   }
+}
+
+/** Drain options with a window and deadline that pass only when fired. */
+function drainWith(timers: DrainTimers) {
+  return { windowMs: 1000, timeoutMs: 60_000, timers }
 }
 
 describe('listen', () => {
@@ -78,34 +92,55 @@ describe('makeDrainable', () => {
     const held = await holdingServer()
     const response = get(held.port)
     await held.arrived
-    const closing = held.drain(60_000, manualTimers())
+    const timers = manualTimers()
+    const closing = held.drain(drainWith(timers))
+    timers.fire('window')
     held.release()
     await expect(response).resolves.toMatchObject({ status: 200, body: 'done' })
     await expect(closing).resolves.toEqual({ drained: true })
   })
 
-  it('closes the keep-alive socket of a request in flight as soon as it is answered', async () => {
+  it('answers a request that was in flight when the drain began with Connection: close', async () => {
     const held = await holdingServer()
     const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 })
     const response = get(held.port, agent)
     await held.arrived
-    const closing = held.drain(60_000, manualTimers())
+    const timers = manualTimers()
+    const closing = held.drain(drainWith(timers))
     held.release()
-    await response
-    // Without the reaping, close() would wait for the client's idle socket indefinitely.
+    // A pooling client must not keep a connection the server is about to close.
+    await expect(response).resolves.toMatchObject({ status: 200, connection: 'close' })
+    timers.fire('window')
     await expect(closing).resolves.toEqual({ drained: true })
     agent.destroy()
   })
 
-  it('refuses new connections once draining has started', async () => {
+  it('keeps answering, with Connection: close, during the window, and refuses after it', async () => {
     const held = await holdingServer()
-    const inFlight = get(held.port)
+    const timers = manualTimers()
+    const closing = held.drain(drainWith(timers))
+    const during = get(held.port)
     await held.arrived
-    const closing = held.drain(60_000, manualTimers())
-    await expect(get(held.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
     held.release()
-    await inFlight
-    await closing
+    await expect(during).resolves.toMatchObject({ status: 200, connection: 'close' })
+    timers.fire('window')
+    await expect(get(held.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+    await expect(closing).resolves.toEqual({ drained: true })
+  })
+
+  it('closes idle keep-alive connections when the window ends', async () => {
+    const held = await holdingServer()
+    const agent = new Agent({ keepAlive: true, keepAliveMsecs: 60_000 })
+    const first = get(held.port, agent)
+    await held.arrived
+    held.release()
+    await first
+    const timers = manualTimers()
+    const closing = held.drain(drainWith(timers))
+    timers.fire('window')
+    // Without the reaping, close() would wait for the client's idle socket indefinitely.
+    await expect(closing).resolves.toEqual({ drained: true })
+    agent.destroy()
   })
 
   it('cuts connections still open at the deadline and reports not drained', async () => {
@@ -113,16 +148,18 @@ describe('makeDrainable', () => {
     const response = get(held.port)
     await held.arrived
     const timers = manualTimers()
-    const closing = held.drain(10, timers)
-    timers.fireDeadline()
+    const closing = held.drain(drainWith(timers))
+    timers.fire('window')
+    timers.fire('deadline')
     await expect(response).rejects.toThrow()
     await expect(closing).resolves.toEqual({ drained: false })
   })
 
-  it('resolves at once when nothing is in flight', async () => {
+  it('resolves once the window ends when nothing is in flight', async () => {
     const held = await holdingServer()
-    await expect(held.drain(60_000, manualTimers())).resolves.toEqual({
-      drained: true,
-    })
+    const timers = manualTimers()
+    const closing = held.drain(drainWith(timers))
+    timers.fire('window')
+    await expect(closing).resolves.toEqual({ drained: true })
   })
 })

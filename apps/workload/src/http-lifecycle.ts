@@ -29,45 +29,71 @@ const realTimers: DrainTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 }
 
+export interface DrainOptions {
+  /**
+   * How long the server keeps listening after the drain starts, answering every request with
+   * `Connection: close`: connections already queued in the kernel, and requests a pooling proxy
+   * sends on its open connections, get an answer instead of a reset.
+   */
+  readonly windowMs: number
+  /** When the drain started, what is still open by then is cut. At least `windowMs`. */
+  readonly timeoutMs: number
+  readonly timers?: DrainTimers | undefined
+}
+
 /** Stops a server gracefully; see `makeDrainable`. */
-export type Drain = (timeoutMs: number, timers?: DrainTimers) => Promise<DrainResult>
+export type Drain = (options: DrainOptions) => Promise<DrainResult>
 
 /**
  * Prepares a server for a graceful stop and returns the function that performs it. Call it right
- * after creating the server, so every response is watched: once draining, each finished response
- * closes its keep-alive socket at once, instead of holding the process until the client's idle
- * timeout. Responses started while draining also carry `connection: close`.
+ * after creating the server, so every response is watched.
  *
- * The returned drain stops accepting connections, lets requests in flight finish, and cuts what
- * is still open when `timeoutMs` runs out.
+ * Once the drain starts, every answer not yet sent carries `Connection: close` (those in flight
+ * too), so no client puts a connection back in its pool that is about to close, and Node closes
+ * each connection once its answer is out. For `windowMs` the server still listens; then it stops
+ * listening and closes the idle keep-alive connections (a client that sent nothing for the whole
+ * window). Requests already read are answered; what is still open at `timeoutMs` is cut.
  *
  * @example
  * const drain = makeDrainable(server)
  * // on SIGTERM:
- * const { drained } = await drain(4000)
+ * const { drained } = await drain({ windowMs: 1000, timeoutMs: 4000 })
  */
 export function makeDrainable(server: Server): Drain {
   let draining = false
-  // One shared listener, so watching responses costs no closure per request.
-  function onFinish(): void {
-    if (draining) server.closeIdleConnections()
+  let listening = true
+  const unanswered = new Set<ServerResponse>()
+  // One shared listener (no closure per request); a response closes once it is sent or cut.
+  function onClose(this: ServerResponse): void {
+    unanswered.delete(this)
+    if (!listening) server.closeIdleConnections()
   }
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    if (draining && !res.headersSent) res.setHeader('connection', 'close')
-    res.once('finish', onFinish)
+    if (draining) res.setHeader('connection', 'close')
+    unanswered.add(res)
+    res.on('close', onClose)
   })
-  return (timeoutMs, timers = realTimers) =>
+  return ({ windowMs, timeoutMs, timers = realTimers }) =>
     new Promise((resolve) => {
       draining = true
+      for (const res of unanswered) {
+        if (!res.headersSent) res.setHeader('connection', 'close')
+      }
       let drained = true
-      const deadline = timers.setTimeout(() => {
-        drained = false
-        server.closeAllConnections()
-      }, timeoutMs)
-      server.close(() => {
-        timers.clearTimeout(deadline)
-        resolve({ drained })
-      })
-      server.closeIdleConnections()
+      const deadline = timers.setTimeout(
+        () => {
+          drained = false
+          server.closeAllConnections()
+        },
+        Math.max(timeoutMs, windowMs),
+      )
+      timers.setTimeout(() => {
+        listening = false
+        server.close(() => {
+          timers.clearTimeout(deadline)
+          resolve({ drained })
+        })
+        server.closeIdleConnections()
+      }, windowMs)
     })
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import { connect } from 'node:net'
 import { Counter, Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { listen } from './http-lifecycle.js'
@@ -9,8 +10,11 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
 })
 
-async function start(registry: Registry): Promise<string> {
-  const server = createMetricsServer(registry)
+async function start(
+  registry: Registry,
+  limits?: Parameters<typeof createMetricsServer>[1],
+): Promise<string> {
+  const server = createMetricsServer(registry, limits)
   servers.push(server)
   const port = await listen(server, 0, '127.0.0.1')
   return `http://127.0.0.1:${port}`
@@ -23,6 +27,19 @@ function registryWithCounter(): Registry {
 }
 
 describe('createMetricsServer', () => {
+  it('drops a client whose headers do not arrive within the headers timeout', async () => {
+    const url = new URL(
+      await start(new Registry(), { headersTimeoutMs: 200, requestTimeoutMs: 1000 }),
+    )
+    const socket = connect(Number(url.port), '127.0.0.1')
+    socket.on('error', () => undefined)
+    socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\n')
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+    await new Promise((resolve) => socket.on('close', resolve))
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /)
+  })
+
   it('serves the registry on GET /metrics with its content type', async () => {
     const registry = registryWithCounter()
     const response = await fetch(`${await start(registry)}/metrics`)

@@ -1,5 +1,9 @@
 import { createServer, type Server } from 'node:http'
 import type { Registry } from 'prom-client'
+import { WORKLOAD_DEFAULTS, type HttpServerLimits } from './config.js'
+
+/** The webhook server's timeouts also bound a slow client of the metrics port. */
+export type MetricsServerLimits = Pick<HttpServerLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>
 
 /**
  * A bare `node:http` server that exposes one registry on `GET /metrics`. It is separate from the
@@ -10,8 +14,16 @@ import type { Registry } from 'prom-client'
  * const server = createMetricsServer(registry)
  * server.listen(9102, '0.0.0.0')
  */
-export function createMetricsServer(registry: Registry): Server {
-  return createServer((req, res) => {
+export function createMetricsServer(
+  registry: Registry,
+  limits: MetricsServerLimits = WORKLOAD_DEFAULTS.http,
+): Server {
+  const options = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  }
+  return createServer(options, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]
     if (path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })

@@ -1,16 +1,11 @@
 import { parseArgs } from 'node:util'
-import { createServer } from 'node:http'
 import type { Server } from 'node:http'
-import { getRequestListener } from '@hono/node-server'
 import {
-  createNodeWebhookHandler,
-  createRouter,
   createRouterCore,
   lintRoutingConfig,
   type JobQueue,
   type Logger,
   type RouterConfig,
-  type RouterCore,
 } from '@webhook-router/router'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import {
@@ -21,9 +16,11 @@ import {
 import { redactSecrets, type WorkloadConfig } from '../config.js'
 import { EXIT } from '../exit-codes.js'
 import { listen, makeDrainable, type DrainTimers } from '../http-lifecycle.js'
+import { registerLogWriteFailures } from '../log-output.js'
 import { createBufferedLogSink, createJsonLogger } from '../logger.js'
 import { createMetricsServer } from '../metrics-server.js'
 import { openConfiguredQueue, type QueueOpener } from '../open-queue.js'
+import { createWebhookServer } from '../webhook-server.js'
 import { HELP_OPTION, parseCommandArgs } from './args.js'
 import { loadRouterConfig, loadWorkloadConfig } from './load-config.js'
 import type { Command, CommandIo } from './types.js'
@@ -66,12 +63,20 @@ Environment:
   APP_QUEUE_SYNCHRONOUS         SQLite durability: full (default, survives power loss) or normal
   MONGODB_DB_CONNECT_STRING     use MongoDB instead of SQLite
   APP_SHUTDOWN_TIMEOUT_MS       drain bound on SIGTERM/SIGINT (default 4000)
+  APP_SHUTDOWN_DRAIN_WINDOW_MS  keep listening this long after SIGTERM (default 1000)
+  APP_HTTP_HEADERS_TIMEOUT_MS   drop a request whose headers are not in by then (default 5000)
+  APP_HTTP_REQUEST_TIMEOUT_MS   drop a request not fully received by then (default 10000)
+  APP_HTTP_KEEP_ALIVE_TIMEOUT_MS  close idle keep-alive connections after (default 5000)
+  APP_HTTP_MAX_CONNECTIONS      connections beyond it are closed at once (default 512)
+  APP_HTTP_MAX_BODY_BYTES_IN_FLIGHT  body bytes read at once; others wait (default 4194304)
   APP_REDELIVERY_INTERVAL       seconds between scans for failed deliveries (unset = off);
                                 with APP_REDELIVERY_GITHUB_PATH, APP_REDELIVERY_WEBHOOK_ID, GITHUB_*
   More router settings (APP_MAX_BODY_BYTES, APP_PUBLISH_TIMEOUT_MS, ...): see the README.
 
-Signals: SIGTERM or SIGINT stops accepting, drains requests in flight (bounded by
-APP_SHUTDOWN_TIMEOUT_MS), closes the queue and exits 0. A second signal exits 1 at once.
+Signals: SIGTERM or SIGINT answers everything from then on with Connection: close, keeps
+listening for APP_SHUTDOWN_DRAIN_WINDOW_MS, then stops accepting, drains requests in flight
+(bounded by APP_SHUTDOWN_TIMEOUT_MS), closes the queue and exits 0. A second signal exits 1 at
+once.
 
 Exit codes: 0 stopped by a signal, 1 invalid configuration or startup failure, 2 usage error.`
 
@@ -176,10 +181,12 @@ async function serveUntilStopped(
 
   const registry = new Registry()
   if (deps.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry })
+  if (io.outputFailures) registerLogWriteFailures(registry, io.outputFailures)
   const http = createWebhookServer(
     createRouterCore({ config: routing, queue, logger, registry, clock: deps.clock }),
+    workload.http,
   )
-  const metrics = createMetricsServer(registry)
+  const metrics = createMetricsServer(registry, workload.http)
   const drainHttp = makeDrainable(http)
   const drainMetrics = makeDrainable(metrics)
 
@@ -218,32 +225,18 @@ async function serveUntilStopped(
   logger.info('stopping: draining requests in flight', {
     signal,
     timeout_ms: workload.shutdownTimeoutMs,
+    window_ms: workload.shutdownDrainWindowMs,
   })
-  const [, webhook] = await Promise.all([
-    scheduler?.stop(),
-    drainHttp(workload.shutdownTimeoutMs, deps.timers),
-    drainMetrics(workload.shutdownTimeoutMs, deps.timers),
-  ])
+  const drain = {
+    windowMs: workload.shutdownDrainWindowMs,
+    timeoutMs: workload.shutdownTimeoutMs,
+    timers: deps.timers,
+  }
+  const [, webhook] = await Promise.all([scheduler?.stop(), drainHttp(drain), drainMetrics(drain)])
   if (!webhook.drained) logger.warn('drain timed out; open connections were cut')
   await queue.close()
   logger.info('stopped')
   return EXIT.ok
-}
-
-/**
- * One server over one router core: `POST /webhook` is answered straight from Node's request and
- * response (no Fetch API objects, no framework routing: the hot path), everything else by the
- * Hono app. Both write to the same queue and count into the same metrics.
- */
-function createWebhookServer(core: RouterCore): Server {
-  const webhook = createNodeWebhookHandler(core)
-  // node-server's lightweight Request/Response replace the globals: responses skip the slow
-  // Response-object path. Safe in this process: node-server's classes also match undici's
-  // instances in `instanceof`, and @octokit (automatic redelivery) has no such checks.
-  const others = getRequestListener(createRouter(core).fetch, { overrideGlobalObjects: true })
-  return createServer((request, response) => {
-    if (!webhook(request, response)) void others(request, response)
-  })
 }
 
 async function listenOrExplain(server: Server, port: number, host: string, what: string) {

@@ -10,6 +10,8 @@ export interface CommandIo {
   readonly stderr: (line: string) => void
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT); long-running commands watch it. */
   readonly stopSignal: AbortSignal
+  /** Lines of stdout and stderr dropped so far because the output failed; `serve` exports it. */
+  readonly outputFailures?: (() => number) | undefined
 }
 
 export interface Command {

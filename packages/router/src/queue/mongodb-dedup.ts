@@ -13,19 +13,21 @@
 import type { Document, WriteConcernSettings } from 'mongodb'
 import type { MongoCollectionLike } from './mongodb-client.js'
 import { DUPLICATE_KEY, mongoErrorCode } from './mongodb-client.js'
+import { QueueUnavailableError } from './port.js'
 
 /** Our collection, next to kombu's `messages*` collections; kombu never reads it. */
 export const DEDUP_COLLECTION = 'webhook_router.dedup'
 export const DEDUP_TTL_INDEX = 'createdAt_1'
 
-/** A record as stored; `_id` is `delivery:<id>` or `job:<id>`. */
+/** A record as stored; `_id` is `delivery:<id>`, `job:<id>` or `takeover:<key>:<token>`. */
 export interface DedupRecord {
   readonly _id: string
-  readonly kind: 'delivery' | 'job'
+  /** `takeover` marks who won the right to replace a stale record; see {@link claimTakeover}. */
+  readonly kind: 'delivery' | 'job' | 'takeover'
   readonly state: 'pending' | 'done'
   /** The publish attempt that owns the record; release and settle only touch their own. */
   readonly token: string
-  /** TTL-indexed, so MongoDB deletes the record after the retention. */
+  /** TTL-indexed, so MongoDB deletes the record after the retention (or the pruner does). */
   readonly createdAt: Date
 }
 
@@ -36,12 +38,16 @@ export interface DedupContext {
   readonly now: number
   readonly retentionMs: number
   readonly pendingGraceMs: number
+  /** Waits a moment before claiming again; see {@link CLAIM_RETRY_PAUSE_MS}. */
+  readonly pause: () => Promise<void>
 }
 
 /**
- * Records `key` for this publish attempt. Resolves `false` when a live record already holds it
- * (a duplicate), `true` when the key is now ours: freshly inserted, or taken over from a record
- * that has expired (the TTL monitor runs only once a minute) or from a stale pending claim.
+ * Records `key` for this publish attempt. Resolves `false` only when a live record holds it (a
+ * duplicate); `true` when the key is now ours: freshly inserted, or taken over from a record that
+ * has expired (the TTL monitor or the pruner has not removed it yet) or from a stale pending
+ * claim. While another router or the pruner is replacing or removing a stale record it waits,
+ * and rejects with {@link QueueUnavailableError} (a retryable 503) if that does not end in time.
  */
 export async function claimDedupKey(
   context: DedupContext,
@@ -55,22 +61,76 @@ export async function claimDedupKey(
     token: context.token,
     createdAt: new Date(context.now),
   }
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
+    if (await insertUnique(context, record)) return true
+    const existing = await context.collection.findOne({ _id: key })
+    // Removed since our insert (expired, pruned or released): the key is free, insert again.
+    if (existing === null) continue
+    if (!isReclaimable(existing, context)) return false
+    if (await takeOver(context, existing, record)) return true
+    // Someone else holds the takeover marker: their record or the removal shows up shortly.
+    await context.pause()
+  }
+  throw new QueueUnavailableError(
+    `dedup record ${key} is being replaced by another router or the pruner; redeliver later`,
+  )
+}
+
+/** Attempts at claiming one key while others replace or remove its stale record. */
+const CLAIM_ATTEMPTS = 40
+/** Pause between two such attempts; 40 of them stay within the default operation bound. */
+export const CLAIM_RETRY_PAUSE_MS = 50
+
+/** Inserts `record`; `false` when its `_id` is taken. The unique `_id` index decides races. */
+async function insertUnique(context: DedupContext, record: Document): Promise<boolean> {
   try {
     await context.collection.insertOne(record, { writeConcern: context.writeConcern })
     return true
   } catch (error) {
-    if (mongoErrorCode(error) !== DUPLICATE_KEY) throw error
+    if (mongoErrorCode(error) === DUPLICATE_KEY) return false
+    throw error
   }
-  const existing = await context.collection.findOne({ _id: key })
-  if (existing === null || !isReclaimable(existing, context)) return false
-  // Matching the old token makes the takeover atomic: of two routers racing, one matches.
+}
+
+/**
+ * Takes `existing` over for this attempt, if it wins the record's takeover marker. The update
+ * that follows finds nothing when the record has gone meanwhile; the caller then tries again.
+ */
+async function takeOver(
+  context: DedupContext,
+  existing: Document,
+  record: DedupRecord,
+): Promise<boolean> {
+  const oldToken: unknown = existing['token']
+  if (!(await claimTakeover(context, record._id, oldToken))) return false
   const { _id: _key, ...replacement } = record
   const result = await context.collection.updateOne(
-    { _id: key, token: existing['token'] as unknown },
+    { _id: record._id, token: oldToken },
     { $set: replacement },
     { writeConcern: context.writeConcern },
   )
   return result.modifiedCount === 1
+}
+
+/**
+ * Wins the sole right to replace or remove the record `key` while it holds `token`: of several
+ * routers, and the pruner, the one that inserts the marker `takeover:<key>:<token>` acts. A
+ * unique-index insert is atomic on every server, while a filtered update or delete is not on
+ * FerretDB (it reads, then writes by `_id`). Markers expire like any record.
+ */
+export function claimTakeover(
+  context: DedupContext,
+  key: string,
+  token: unknown,
+): Promise<boolean> {
+  const marker: DedupRecord = {
+    _id: `takeover:${key}:${String(token)}`,
+    kind: 'takeover',
+    state: 'done',
+    token: context.token,
+    createdAt: new Date(context.now),
+  }
+  return insertUnique(context, marker)
 }
 
 function isReclaimable(existing: Document, context: DedupContext): boolean {

@@ -26,7 +26,14 @@ class FakeMongo implements MongoClientLike {
   readonly data = new Map<string, Document[]>()
   readonly failures: { method: string; collection: string; error: unknown }[] = []
   hello: Document = { isWritablePrimary: true }
+  /** Indexes made by `createIndex`, per collection, as `listIndexes` reports them. */
+  readonly indexes = new Map<string, Document[]>()
   hang = false
+  /**
+   * Like FerretDB v1: a filtered update reads the matching document, then writes it back by
+   * `_id` a moment later, so two updates with the same filter can both apply.
+   */
+  readThenWrite = false
   closed = 0
   private nextId = 1
 
@@ -36,7 +43,15 @@ class FakeMongo implements MongoClientLike {
       command: async (command, options) => {
         this.calls.push({ db: name, collection: '', method: 'command', args: [command, options] })
         this.maybeFail('command', '')
-        return this.hello
+        const listed: unknown = command['listIndexes']
+        if (typeof listed !== 'string') return this.hello
+        const firstBatch = this.indexes.get(listed)
+        if (firstBatch === undefined && !this.data.has(listed)) {
+          throw new MongoServerError({ message: 'ns does not exist', code: 26 })
+        }
+        return {
+          cursor: { firstBatch: [{ key: { _id: 1 }, name: '_id_' }, ...(firstBatch ?? [])] },
+        }
       },
     }
   }
@@ -89,6 +104,7 @@ class FakeMongo implements MongoClientLike {
       updateOne: async (filter, update, options) => {
         await record('updateOne', [filter, update, options])
         const found = docs().find((d) => matches(d, filter))
+        if (this.readThenWrite) await new Promise((resolve) => setTimeout(resolve, 1))
         if (found !== undefined) Object.assign(found, update['$set'])
         else if (options?.upsert) docs().push({ ...update['$set'], _id: `oid-${this.nextId++}` })
         return { matchedCount: found ? 1 : 0, modifiedCount: found ? 1 : 0 }
@@ -113,7 +129,8 @@ class FakeMongo implements MongoClientLike {
       },
       find: (filter, options) => {
         this.calls.push({ db, collection: name, method: 'find', args: [filter, options] })
-        return cursor(() => docs().filter((d) => matches(d, filter)))
+        const found = () => docs().filter((d) => matches(d, filter))
+        return cursor(() => (options?.limit ? found().slice(0, options.limit) : found()))
       },
       aggregate: (pipeline, options) => {
         this.calls.push({ db, collection: name, method: 'aggregate', args: [pipeline, options] })
@@ -123,6 +140,8 @@ class FakeMongo implements MongoClientLike {
       },
       createIndex: async (keys, options) => {
         await record('createIndex', [keys, options])
+        const { background: _background, ...spec } = options ?? {}
+        this.indexes.set(name, [...(this.indexes.get(name) ?? []), { key: keys, ...spec }])
         return options?.name ?? 'index'
       },
     }
@@ -134,6 +153,9 @@ function matches(document: Document, filter: Document): boolean {
     const actual = document[key]
     if (expected !== null && typeof expected === 'object' && '$in' in expected) {
       return (expected['$in'] as unknown[]).includes(actual)
+    }
+    if (expected instanceof Object && '$lt' in expected) {
+      return actual instanceof Date && actual < (expected['$lt'] as Date)
     }
     return expected === null ? actual === null || actual === undefined : actual === expected
   })
@@ -386,6 +408,20 @@ describe('createMongoQueue reads and lifecycle', () => {
     await expect(queue.checkWritable()).rejects.toThrow(/not a writable primary/)
   })
 
+  it('proves a write with the publishes write concern, and fails when that write fails', async () => {
+    const { fake, queue } = setup()
+    await queue.checkWritable()
+    const probe = fake.callsTo('updateOne', 'webhook_router.dedup')[0]?.args
+    expect(probe?.[0]).toEqual({ _id: 'probe:health' })
+    expect(probe?.[2]).toEqual({ upsert: true, ...majority })
+    fake.failNext(
+      'updateOne',
+      'webhook_router.dedup',
+      new Error('waiting for replication timed out'),
+    )
+    await expect(queue.checkWritable()).rejects.toThrow(/replication timed out/)
+  })
+
   it('does not close an injected client and refuses work once closed', async () => {
     const { fake, queue } = setup()
     await queue.close()
@@ -409,5 +445,249 @@ describe('createMongoQueue reads and lifecycle', () => {
     await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
     await expect(failure).rejects.toThrow(/^(?!.*hunter22)cannot publish to MongoDB queue at/)
     await queue.close()
+  })
+})
+
+describe('createMongoQueue dedup claims under races', () => {
+  it('queues when the record it collided with is gone by the time it reads it', async () => {
+    const { fake, queue } = setup()
+    const removed = new MongoServerError({ message: 'E11000 duplicate key error', code: 11000 })
+    fake.failNext('insertOne', 'webhook_router.dedup', removed)
+    expect(await queue.publish(request())).toBe('queued')
+    expect(fake.docs('messages')).toHaveLength(1)
+  })
+
+  it('lets one of two routers take over a stale claim when updates are not atomic', async () => {
+    const { fake, queue } = setup()
+    const other = createMongoQueue({
+      uri: 'mongodb://h1/github-runner-webhook-router',
+      client: fake,
+      clock: () => 1_000_000,
+    })
+    fake.readThenWrite = true
+    const stale = { kind: 'delivery', state: 'pending', token: 'dead', createdAt: new Date(0) }
+    fake.data.set('webhook_router.dedup', [{ _id: 'delivery:d-1', ...stale }])
+    const outcomes = await Promise.all([queue.publish(request()), other.publish(request())])
+    expect(outcomes.sort()).toEqual(['duplicate-delivery', 'queued'])
+    expect(fake.docs('messages')).toHaveLength(1)
+  })
+})
+
+describe('createMongoQueue dedup claims held by another', () => {
+  const stale = { kind: 'delivery', state: 'pending', token: 'dead', createdAt: new Date(0) }
+  const marker = { kind: 'takeover', state: 'done', token: 'x', createdAt: new Date(1_000_000) }
+  const immediate = {
+    setTimeout: (callback: () => void) => void queueMicrotask(callback),
+    clearTimeout: () => {},
+  }
+
+  it('answers 503 when the router holding the takeover marker never finishes', async () => {
+    const { fake, queue } = setup({ timers: immediate })
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'delivery:d-1', ...stale },
+      { _id: 'takeover:delivery:d-1:dead', ...marker },
+    ])
+    const failure = queue.publish(request())
+    await expect(failure).rejects.toBeInstanceOf(QueueUnavailableError)
+    await expect(failure).rejects.toThrow(/dedup record delivery:d-1 is being replaced/)
+    expect(fake.docs('messages')).toEqual([])
+  })
+
+  it('queues once the holder has removed the stale record', async () => {
+    let pauses = 0
+    const { fake, queue } = setup({
+      timers: {
+        setTimeout: (callback: () => void) => {
+          pauses += 1
+          // The pruner that held the marker deletes the record during our first pause.
+          fake.data.set('webhook_router.dedup', [])
+          queueMicrotask(callback)
+        },
+        clearTimeout: () => {},
+      },
+    })
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'delivery:d-1', ...stale },
+      { _id: 'takeover:delivery:d-1:dead', ...marker },
+    ])
+    expect(await queue.publish(request())).toBe('queued')
+    expect(pauses).toBe(1)
+  })
+})
+
+describe('createMongoQueue dedup records on a server without TTL indexes', () => {
+  const RETENTION = 3_600_000
+  const INTERVAL = 60_000
+  /** Lets a background pruning round run to its end (the fake answers within microtasks). */
+  const settled = () => new Promise((resolve) => setImmediate(resolve))
+  /** The dedup records, without the takeover markers. */
+  const dedupIds = (fake: FakeMongo) =>
+    fake
+      .docs('webhook_router.dedup')
+      .filter((d) => d['kind'] !== 'takeover')
+      .map((d) => d['_id'])
+
+  function withoutTtl(options: Partial<MongoQueueOptions> = {}) {
+    let now = 10_000_000
+    const logs: { level: string; message: string }[] = []
+    const log = (level: string) => (message: string) => void logs.push({ level, message })
+    const logger = {
+      debug: log('debug'),
+      info: log('info'),
+      warn: log('warn'),
+      error: log('error'),
+    }
+    const { fake, queue } = setup({
+      clock: () => now,
+      dedupRetentionMs: RETENTION,
+      dedupPruneIntervalMs: INTERVAL,
+      logger,
+      ...options,
+    })
+    const refused = new MongoServerError({
+      message: 'Index option "expireAfterSeconds" is not implemented yet',
+      code: 238,
+    })
+    fake.failNext('createIndex', 'webhook_router.dedup', refused)
+    return { fake, queue, logs, advance: (ms: number) => (now += ms) }
+  }
+
+  it('migrates with createdAt_1 without expiry when the server refuses the TTL index', async () => {
+    const { fake, queue, logs } = withoutTtl()
+    await queue.migrate()
+    expect(fake.indexes.get('webhook_router.dedup')).toEqual([
+      { key: { createdAt: 1 }, name: 'createdAt_1' },
+    ])
+    expect(logs).toEqual([
+      {
+        level: 'info',
+        message:
+          'MongoDB server refused the TTL index on the dedup records; the router will delete expired ones itself',
+      },
+    ])
+  })
+
+  it('still fails migrate on any other index error', async () => {
+    const { fake, queue } = setup()
+    const denied = new MongoServerError({ message: 'not authorized', code: 13 })
+    fake.failNext('createIndex', 'webhook_router.dedup', denied)
+    await expect(queue.migrate()).rejects.toThrow(/not authorized \(code 13\)/)
+  })
+
+  it('deletes records past the retention itself after a publish, and says so once', async () => {
+    const { fake, queue, logs, advance } = withoutTtl()
+    await queue.migrate()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    advance(RETENTION + 1)
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    await queue.close()
+    expect(dedupIds(fake)).toEqual(['delivery:b', 'job:2'])
+    expect(logs.filter((l) => /deletes expired ones itself$/.test(l.message))).toHaveLength(1)
+  })
+
+  it('keeps records younger than the retention', async () => {
+    const { fake, queue, advance } = withoutTtl()
+    await queue.migrate()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    advance(RETENTION)
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    await queue.close()
+    expect(dedupIds(fake)).toEqual(['delivery:a', 'job:1', 'delivery:b', 'job:2'])
+  })
+
+  it('prunes at most once per interval', async () => {
+    const { fake, queue, advance } = withoutTtl()
+    await queue.migrate()
+    const rounds = () =>
+      fake
+        .callsTo('find', 'webhook_router.dedup')
+        .filter((call) => (call.args[0] as Document)['createdAt'] !== undefined).length
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await settled()
+    advance(INTERVAL - 1)
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    await settled()
+    expect(rounds()).toBe(1)
+    advance(1)
+    await queue.publish(request({ deliveryId: 'c', jobId: 3 }))
+    await settled()
+    expect(rounds()).toBe(2)
+  })
+
+  it('deletes a backlog in batches of 100, the next batch on the next publish', async () => {
+    const { fake, queue } = withoutTtl()
+    await queue.migrate()
+    const old = { kind: 'job', state: 'done', token: 't', createdAt: new Date(0) }
+    fake.data.set(
+      'webhook_router.dedup',
+      Array.from({ length: 101 }, (_, n) => ({ _id: `job:old-${n}`, ...old })),
+    )
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await settled()
+    expect(dedupIds(fake)).toEqual(['job:old-100', 'delivery:a', 'job:1'])
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    await settled()
+    expect(dedupIds(fake)).toEqual(['delivery:a', 'job:1', 'delivery:b', 'job:2'])
+  })
+
+  it('removes a record only with its takeover marker, and leaves one another holds', async () => {
+    const { fake, queue } = withoutTtl()
+    await queue.migrate()
+    const old = { state: 'done', token: 't', createdAt: new Date(0) }
+    fake.data.set('webhook_router.dedup', [
+      { _id: 'job:held', kind: 'job', ...old },
+      {
+        _id: 'takeover:job:held:t',
+        kind: 'takeover',
+        state: 'done',
+        token: 'x',
+        createdAt: new Date(),
+      },
+      { _id: 'job:free', kind: 'job', ...old },
+    ])
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await settled()
+    expect(fake.docs('webhook_router.dedup').map((d) => d['_id'])).toEqual([
+      'job:held',
+      'takeover:job:held:t',
+      'delivery:a',
+      'job:1',
+      'takeover:job:free:t',
+    ])
+  })
+
+  it('never prunes on a server with the TTL index, and reads the indexes once', async () => {
+    const { fake, queue } = setup({ dedupPruneIntervalMs: INTERVAL })
+    await queue.migrate()
+    await queue.publish(request({ deliveryId: 'a', jobId: 1 }))
+    await queue.publish(request({ deliveryId: 'b', jobId: 2 }))
+    await queue.close()
+    expect(fake.callsTo('find', 'webhook_router.dedup')).toEqual([])
+    expect(fake.callsTo('command').map((c) => c.args[0])).toEqual([
+      { listIndexes: 'webhook_router.dedup' },
+    ])
+  })
+
+  it('starts no pruning round for a publish that ends after close()', async () => {
+    const { fake, queue, logs } = withoutTtl()
+    await queue.migrate()
+    const publishing = queue.publish(request())
+    await queue.close()
+    expect(await publishing).toBe('queued')
+    await settled()
+    expect(fake.callsTo('command')).toEqual([])
+    expect(logs.filter((l) => l.level === 'warn')).toEqual([])
+  })
+
+  it('answers the publish and warns when a pruning round fails', async () => {
+    const { fake, queue, logs } = withoutTtl()
+    await queue.migrate()
+    fake.failNext('command', '', new MongoNetworkError('connection reset'))
+    expect(await queue.publish(request())).toBe('queued')
+    await queue.close()
+    expect(logs.at(-1)).toEqual({
+      level: 'warn',
+      message: 'could not delete expired dedup records; trying again later',
+    })
   })
 })

@@ -7,8 +7,8 @@
 import { randomUUID as cryptoRandomUUID } from 'node:crypto'
 import type { WriteConcernSettings } from 'mongodb'
 import { MongoClient } from 'mongodb'
-import type { Clock, Logger } from '../ports.js'
-import { silentLogger } from '../ports.js'
+import type { Clock, Logger, Timers } from '../ports.js'
+import { silentLogger, systemTimers } from '../ports.js'
 import type { JobQueue, PublishOutcome, PublishRequest, QueueCallOptions } from './port.js'
 import { QueueUnavailableError } from './port.js'
 import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
@@ -21,12 +21,18 @@ import {
 } from './mongodb-client.js'
 import type { DedupContext } from './mongodb-dedup.js'
 import {
+  CLAIM_RETRY_PAUSE_MS,
   DEDUP_COLLECTION,
   DEDUP_TTL_INDEX,
   claimDedupKey,
   releaseDedupKeys,
   settleDedupKeys,
 } from './mongodb-dedup.js'
+import {
+  DEFAULT_DEDUP_PRUNE_INTERVAL_MS,
+  NOT_IMPLEMENTED,
+  createDedupPruner,
+} from './mongodb-dedup-expiry.js'
 import { parseMongoUri, redactSecrets } from './mongodb-uri.js'
 import { DEFAULT_DEDUP_RETENTION_MS } from './sqlite-queue.js'
 
@@ -38,6 +44,11 @@ export interface MongoQueueOptions {
   readonly clock?: Clock
   /** How long dedup records are kept (a TTL index). Default 3 days. */
   readonly dedupRetentionMs?: number
+  /**
+   * On a server that refuses TTL indexes (FerretDB), how often the router deletes expired dedup
+   * records itself, after a publish. Default 60 s, the cadence of MongoDB's TTL monitor.
+   */
+  readonly dedupPruneIntervalMs?: number
   /** A client to use instead of creating one; the caller keeps ownership and closes it. */
   readonly client?: MongoClientLike
   /** How long the driver looks for a usable server before failing. Default 2500 ms. */
@@ -51,6 +62,8 @@ export interface MongoQueueOptions {
   readonly randomUUID?: () => string
   /** Receives warnings about dedup bookkeeping that failed after the outcome was decided. */
   readonly logger?: Logger
+  /** Timers for the pause between claim attempts on a record another router replaces. */
+  readonly timers?: Timers
 }
 
 export const DEFAULT_MONGO_SERVER_SELECTION_TIMEOUT_MS = 2500
@@ -69,7 +82,8 @@ const STORED_PRIORITY = 9
 /**
  * A {@link JobQueue} on MongoDB in kombu's layout: one `messages` document per job
  * (`{payload, queue, priority: 9}`), the `messages.routing` binding row, and kombu's indexes.
- * Dedup records live in `webhook_router.dedup` with a TTL index. Writes use
+ * Dedup records live in `webhook_router.dedup` with a TTL index; a server that refuses TTL
+ * indexes gets a plain one, and the adapter deletes expired records itself. Writes use
  * `{w: 'majority'}`, so `queued` means a majority of the replica set has the message.
  *
  * The client is created on first use (one connection pool per queue) and closed by `close()`.
@@ -93,8 +107,18 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
   const operationTimeoutMs = options.operationTimeoutMs ?? DEFAULT_MONGO_OPERATION_TIMEOUT_MS
   const newUUID = options.randomUUID ?? cryptoRandomUUID
   const logger = options.logger ?? silentLogger
+  const timers = options.timers ?? systemTimers
   const writeConcern: WriteConcernSettings = { w: 'majority', wtimeoutMS: operationTimeoutMs }
   const routedFlavours = new Set<string>()
+  const pruner = createDedupPruner({
+    clock,
+    retentionMs,
+    intervalMs: options.dedupPruneIntervalMs ?? DEFAULT_DEDUP_PRUNE_INTERVAL_MS,
+    writeConcern,
+    newToken: newUUID,
+    logger,
+    describe: (error) => describe(error),
+  })
   let client: MongoClientLike | undefined
   let closed = false
 
@@ -154,6 +178,7 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
       now: clock(),
       retentionMs,
       pendingGraceMs: PENDING_GRACE_MS,
+      pause: () => new Promise((resolve) => timers.setTimeout(resolve, CLAIM_RETRY_PAUSE_MS)),
     }
     const claimed: string[] = []
     const settle = () =>
@@ -224,8 +249,13 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
       )
     },
 
-    publish(request, callOptions) {
-      return run('cannot publish to', (db) => publishNow(db, request), callOptions)
+    async publish(request, callOptions) {
+      const outcome = await run('cannot publish to', (db) => publishNow(db, request), callOptions)
+      // Not awaited: the answer to GitHub does not wait for housekeeping.
+      if (!closed) {
+        void pruner.maybePrune((work) => run('cannot prune dedup records of', work, undefined))
+      }
+      return outcome
     },
 
     checkWritable(callOptions) {
@@ -242,6 +272,16 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
               `cannot write to MongoDB queue at ${location}: the server is not a writable primary`,
             )
           }
+          // A real write with the publishes' write concern: a primary that cannot reach a
+          // majority, a full disk or a user without write rights fails here as a publish would.
+          // The probe key is never a delivery or job key; the TTL index expires the record.
+          await db
+            .collection(DEDUP_COLLECTION)
+            .updateOne(
+              { _id: 'probe:health' },
+              { $set: { kind: 'probe', createdAt: new Date(clock()) } },
+              { upsert: true, writeConcern },
+            )
         },
         callOptions,
       )
@@ -303,6 +343,7 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
     },
 
     async close() {
+      await pruner.idle()
       closed = true
       const current = client
       client = undefined
@@ -321,6 +362,15 @@ export function createMongoQueue(options: MongoQueueOptions): JobQueue {
     try {
       await dedup.createIndex({ createdAt: 1 }, { name: DEDUP_TTL_INDEX, expireAfterSeconds })
     } catch (error) {
+      if (mongoErrorCode(error) === NOT_IMPLEMENTED) {
+        // No TTL on this server: the same index without expiry serves the adapter's own pruning.
+        await dedup.createIndex({ createdAt: 1 }, { name: DEDUP_TTL_INDEX })
+        logger.info(
+          'MongoDB server refused the TTL index on the dedup records; the router will delete expired ones itself',
+          { collection: DEDUP_COLLECTION, retention_ms: retentionMs },
+        )
+        return
+      }
       if (mongoErrorCode(error) !== INDEX_OPTIONS_CONFLICT) throw error
       // The retention changed since the index was made: change the TTL in place.
       await db.command({

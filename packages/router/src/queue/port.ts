@@ -54,7 +54,11 @@ export interface JobQueue {
   migrate(options?: QueueCallOptions): Promise<void>
   /** Dedups by delivery id and job id, then stores the message, atomically as far as the store allows. */
   publish(request: PublishRequest, options?: QueueCallOptions): Promise<PublishOutcome>
-  /** Resolves when the store accepts writes now; rejects with the reason otherwise. */
+  /**
+   * Resolves once a real write (a probe record, deleted or expiring) was committed the way a
+   * publish is, so a read-only store, a full disk, a lock or a deleted file fail here as a
+   * publish would; rejects with the reason otherwise. A check that writes nothing is not enough.
+   */
   checkWritable(options?: QueueCallOptions): Promise<void>
   /** Messages waiting per flavour (visible to kombu consumers). */
   depth(options?: QueueCallOptions): Promise<Record<string, number>>

@@ -25,6 +25,8 @@ import { SQLITE_BLOCKING_SLICE_MS, timerSleep, toQueueError, withBusyRetry } fro
 import { createGroupCommitter } from './sqlite-group-commit.js'
 import { createKombuPayloadBuilder } from './sqlite-kombu-template.js'
 import { prepareStatements } from './sqlite-statements.js'
+import { watchFileIdentity } from './sqlite-file-identity.js'
+import type { FileIdentityWatch } from './sqlite-file-identity.js'
 import type { Statements } from './sqlite-statements.js'
 import type { Schedule } from './sqlite-group-commit.js'
 
@@ -62,6 +64,8 @@ export interface SqliteQueueOptions {
 /** GitHub lets deliveries from the past 3 days be redelivered. */
 export const DEFAULT_DEDUP_RETENTION_MS = 3 * 24 * 60 * 60 * 1000
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 1000
+/** The dedup key `checkWritable` writes and deletes; never a delivery or job key. */
+const HEALTH_PROBE_KEY = 'probe:health'
 /**
  * A {@link JobQueue} on an SQLite file in kombu's SQLAlchemy layout. Dedup records live in the
  * same file and are written in the same transaction as the message, so they survive restarts
@@ -83,12 +87,21 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
   const budgetMs = options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS
   const newTag = options.randomUUID ?? cryptoRandomUUID
   const sleep = options.sleep ?? timerSleep
-  let connection: { db: Database.Database; statements: Statements } | undefined
+  let connection:
+    { db: Database.Database; statements: Statements; file: FileIdentityWatch } | undefined
   let closed = false
   // Set by the first close(): no new publishes, and every later close() waits for the same drain.
   let closing: Promise<void> | undefined
 
+  // The open connection, checked against the path: a file deleted or replaced under it is
+  // never written to again (see sqlite-file-identity.ts).
   function open() {
+    const current = connect()
+    current.file.verify()
+    return current
+  }
+
+  function connect() {
     if (closed) throw new QueueUnavailableError(`SQLite queue at ${location} is closed`)
     if (connection) return connection
     let db: Database.Database
@@ -104,7 +117,9 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
     try {
       configureConnection(db, options.synchronous ?? 'FULL')
       migrateSchema(db)
-      connection = { db, statements: prepareStatements(db) }
+      // Taken after the schema read, so the WAL file this connection uses exists.
+      const file = watchFileIdentity(location)
+      connection = { db, statements: prepareStatements(db), file }
       return connection
     } catch (error) {
       // Reopened on the next call, e.g. once another process releases its lock.
@@ -139,7 +154,8 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
   // One transaction for the whole batch; a later item sees the dedup rows of earlier ones, so
   // two publishes of one delivery or job in a batch make the second a duplicate.
   function commitBatch(batch: readonly PreparedPublish[]): PublishOutcome[] {
-    const { db, statements } = open()
+    const { db, statements, file } = connect()
+    file.throwIfLost()
     const now = clock()
     const cutoff = now - retentionMs
     const publishOne = (item: PreparedPublish): PublishOutcome => {
@@ -157,7 +173,7 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
       statements.insertMessage.run(item.payload, queueId)
       return 'queued'
     }
-    return db
+    const outcomes = db
       .transaction((): PublishOutcome[] => {
         // Pruning once per batch, not per job, keeps it off the per-webhook cost under load.
         statements.prune.run(cutoff)
@@ -165,6 +181,10 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
         return batch.map(publishOne)
       })
       .immediate()
+    // Checked after the commit, so a file removed at any moment before it is caught: the jobs
+    // went to a file nobody can read, and their callers get an error instead of `queued`.
+    file.verify()
+    return outcomes
   }
 
   const publishes = createGroupCommitter({
@@ -200,9 +220,14 @@ export function createSqliteQueue(options: SqliteQueueOptions): JobQueue {
       await run(
         `SQLite queue at ${location} is not writable`,
         () => {
-          const { db } = open()
-          db.exec('BEGIN IMMEDIATE')
-          db.exec('ROLLBACK')
+          // A real write, committed like a publish (then undone in the same transaction): a
+          // read-only file, a full disk or a lock fail here exactly as a publish would.
+          const { db, statements, file } = open()
+          db.transaction(() => {
+            statements.remember.run(HEALTH_PROBE_KEY, 'probe', clock())
+            statements.forget.run(HEALTH_PROBE_KEY)
+          }).immediate()
+          file.verify()
         },
         callOptions,
       )

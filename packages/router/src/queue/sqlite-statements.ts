@@ -21,6 +21,7 @@ export interface Statements {
   readonly pruneConsumed: Statement
   readonly seen: Statement
   readonly remember: Statement
+  readonly forget: Statement
   readonly createQueue: Statement
   readonly queueId: Statement
   readonly insertMessage: Statement
@@ -46,6 +47,7 @@ export function prepareStatements(db: Database): Statements {
       `INSERT INTO webhook_router_dedup (key, kind, created_at) VALUES (?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at`,
     ),
+    forget: db.prepare('DELETE FROM webhook_router_dedup WHERE key = ?'),
     createQueue: db.prepare(
       'INSERT INTO kombu_queue (name) VALUES (?) ON CONFLICT (name) DO NOTHING',
     ),

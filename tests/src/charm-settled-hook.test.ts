@@ -7,6 +7,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PebbleClient } from '@webhook-router/pebble-client'
 import { startPebbleDouble, type PebbleDouble } from '@webhook-router/pebble-client/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FakeJuju, initialState, type DispatchRun } from '../fake-juju/fake-juju.js'
@@ -110,12 +111,23 @@ async function dispatch(hook: string): Promise<DispatchRun & { calls: string[] }
   return { ...run, calls: run.state.calls.slice(before).map((call) => call.join(' ')) }
 }
 
+/**
+ * The stand-in serves no /health: the ready check is stopped after every hook that adds the
+ * layer, so that however slow this machine is, update-status never finds it failing (the last
+ * test makes it fail on purpose).
+ */
+const READY_CHECK = 'webhook-router-ready'
+const stopReadyCheck = async (): Promise<void> => {
+  await new PebbleClient({ socketPath: pebble.socketPath }).stopChecks([READY_CHECK])
+}
+
 const memoFile = (): string => join(juju.charmDir, '.charm-machine', 'memo.json')
 
 describe('a settled update-status of the packed charm', () => {
   it('settles the unit: migrate, layer, replan, active', async () => {
     const run = await dispatch('config-changed')
     expect(run.state.unitStatus).toEqual({ status: 'active', message: '' })
+    await stopReadyCheck()
     expect(run.calls.filter((call) => call.startsWith('status-set'))).not.toHaveLength(0)
     // The first quiet hook reads back what config-changed wrote before trusting it.
     await dispatch('update-status')
@@ -164,6 +176,7 @@ describe('a settled update-status of the packed charm', () => {
       state.config['log-level'] = 'DEBUG'
     })
     const run = await dispatch('config-changed')
+    await stopReadyCheck()
     const statuses = run.calls.filter((call) => call.startsWith('status-set --application=False'))
     expect(statuses).toContain('status-set --application=False active -- ')
     expect(statuses.length).toBeGreaterThan(1)
@@ -185,5 +198,38 @@ describe('a settled update-status of the packed charm', () => {
     const withoutSnapshot = await dispatch('update-status')
     expect(withoutSnapshot.calls.sort()).toEqual(withSnapshot.calls.sort())
     expect(withoutSnapshot.state.unitStatus).toEqual({ status: 'active', message: '' })
+  })
+})
+
+describe('update-status of the packed charm against the Pebble double', () => {
+  const client = () => new PebbleClient({ socketPath: pebble.socketPath })
+
+  it('restarts webhook-router after it was stopped from outside, saying so', async () => {
+    await client().stopAndWait(['webhook-router'])
+    const run = await dispatch('update-status')
+    expect(run.calls).toContain(
+      'status-set --application=False maintenance -- Restarting: webhook-router in app is inactive',
+    )
+    const [service] = await client().getServices(['webhook-router'])
+    expect(service?.current).toBe('active')
+    expect(run.state.unitStatus).toEqual({ status: 'active', message: '' })
+  })
+
+  it('waits, naming the check, while the ready check fails, and is active once it passes', async () => {
+    // The stand-in never answers /health: one refresh of a started check counts one failure.
+    await client().startChecks([READY_CHECK])
+    for (let failures = 0; failures < 3; failures++) {
+      expect((await client().refreshCheck(READY_CHECK)).error).toBeDefined()
+    }
+    const failing = await dispatch('update-status')
+    expect(failing.state.unitStatus.status).toBe('waiting')
+    expect(failing.state.unitStatus.message).toMatch(
+      /^Workload not ready: check "webhook-router-ready" failing \(\d+ failures?\)$/,
+    )
+    const [service] = await client().getServices(['webhook-router'])
+    expect(service?.current).toBe('active')
+    await stopReadyCheck()
+    const recovered = await dispatch('update-status')
+    expect(recovered.state.unitStatus).toEqual({ status: 'active', message: '' })
   })
 })

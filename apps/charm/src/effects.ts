@@ -1,3 +1,4 @@
+import { HookToolError } from '@webhook-router/charm-machine/juju'
 import { parseCharmConfig } from './config.js'
 import { readDatabase, readIngress, readSecretStorage } from './integrations.js'
 import { SECRET_STORAGE_ENDPOINT, secretKeyToCreate } from './secret-storage.js'
@@ -98,6 +99,8 @@ export function createRouterEffects(deps: EffectDeps) {
         try {
           await readRedeliveryAuth(model, parsed.config.redelivery.authSecretId)
         } catch (error) {
+          // A hook tool that failed says nothing about the config: the hook fails instead.
+          if (error instanceof HookToolError) throw error
           return { errors: [`invalid config: ${(error as Error).message}`] }
         }
       }

@@ -1,4 +1,9 @@
 import type { DispatchContext, HookTools, ToolRunner } from '@webhook-router/charm-machine/juju'
+import {
+  hookToolError,
+  isSecretUnavailable,
+  whenRelationGone,
+} from '@webhook-router/charm-machine/juju'
 import type { ActionContext, CharmModel, DatabagOwner } from './model.js'
 import { SecretAccessError } from './model.js'
 
@@ -7,7 +12,9 @@ export type NetworkGet = (binding: string, relationRef?: string) => Promise<stri
 
 /**
  * A {@link NetworkGet} over a hook-tool runner: `network-get --format=json [-r ref] binding`,
- * taking the first bind address as ops' `Binding.network.bind_address` does.
+ * taking the first bind address as ops' `Binding.network.bind_address` does. A relation that
+ * is gone has no address; any other failure rejects with the typed hook-tool error, so a lost
+ * controller connection fails the hook instead of publishing data without the address.
  */
 export function networkGetOver(run: ToolRunner): NetworkGet {
   return async (binding, relationRef) => {
@@ -18,7 +25,10 @@ export function networkGetOver(run: ToolRunner): NetworkGet {
       binding,
     ]
     const output = await run(argv)
-    if (output.code !== 0) return undefined
+    if (output.code !== 0)
+      return whenRelationGone(undefined)(
+        hookToolError('network-get', output.code, output.stderr, output.stdout),
+      )
     const network = JSON.parse(output.stdout) as {
       'bind-addresses'?: { addresses?: { value?: unknown }[] }[]
     }
@@ -68,7 +78,7 @@ export function createJujuModel(
         if (context.relation?.ref === ref(endpoint, id) && context.relation.remoteApp) {
           return context.relation.remoteApp
         }
-        return tools.relationRemoteApp(ref(endpoint, id)).catch(() => undefined)
+        return tools.relationRemoteApp(ref(endpoint, id)).catch(whenRelationGone(undefined))
       }),
     async readBag(endpoint, id, bag: DatabagOwner) {
       if (bag === 'local-unit') return tools.relationGet(ref(endpoint, id), context.unitName)
@@ -77,7 +87,8 @@ export function createJujuModel(
       }
       const remote = await model.remoteApp(endpoint, id)
       if (remote === undefined) return {}
-      return tools.relationGet(ref(endpoint, id), remote, { app: true }).catch(() => ({}))
+      // Only a relation that is gone reads as empty: a bag that could not be read is not empty.
+      return tools.relationGet(ref(endpoint, id), remote, { app: true }).catch(whenRelationGone({}))
     },
     async writeBag(endpoint, id, bag, changes) {
       if (Object.keys(changes).length === 0) return
@@ -91,18 +102,18 @@ export function createJujuModel(
           ...(options.refresh === true && { refresh: true }),
         })
       } catch (error) {
-        throw new SecretAccessError(id, (error as Error).message)
+        // Not granted (yet) or gone; a transient failure stays a hook-tool error.
+        if (isSecretUnavailable(error)) throw new SecretAccessError(id, (error as Error).message)
+        throw error
       }
     },
-    // charm-machine's hook tools have no network-get; without the injected one the ingress
-    // `ip` is left out and the provider uses the unit's host name.
+    // Without the injected network-get the ingress `ip` is left out and the provider uses the
+    // unit's host name.
     bindAddress: (binding, id) =>
       networkGet === undefined
         ? Promise.resolve(undefined)
         : once(`bind:${binding}:${id}`, () =>
-            networkGet(binding, id === undefined ? undefined : ref(binding, id)).catch(
-              () => undefined,
-            ),
+            networkGet(binding, id === undefined ? undefined : ref(binding, id)),
           ),
     async openPort(port) {
       await tools.openPort(`${port}/tcp`)

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import type { WorkloadClient } from '@webhook-router/charm-machine/juju'
 import { startPebbleDouble } from '@webhook-router/pebble-client/testing'
 import { describe, expect, it } from 'vitest'
-import { lazyPebbleWorkload, probePebble } from './lazy-workload.js'
+import { PebbleClient } from '@webhook-router/pebble-client'
+import { lazyPebbleWorkload, pebbleGet, probePebble } from './lazy-workload.js'
 
 const socketIn = (name: string): string =>
   join(mkdtempSync(join(tmpdir(), 'lazy-workload-')), `${name}.socket`)
@@ -75,6 +76,89 @@ describe('probePebble', () => {
     } finally {
       server.closeAllConnections()
       server.close()
+    }
+  })
+})
+
+describe('pebbleGet', () => {
+  it("reads the double's services and checks as the Pebble client does", async () => {
+    const pebble = await startPebbleDouble({ socketPath: socketIn('pebble') })
+    try {
+      const client = new PebbleClient({ socketPath: pebble.socketPath })
+      await client.addLayer('base', {
+        services: { idle: { override: 'replace', command: 'sleep 1000', startup: 'enabled' } },
+        checks: {
+          nothing: { override: 'replace', period: '1h', threshold: 1, tcp: { port: 1 } },
+        },
+      })
+      const workload = lazyPebbleWorkload(pebble.socketPath, () =>
+        Promise.reject(new Error('must not load the client')),
+      )
+      expect(await workload.getServices(['idle'])).toEqual([
+        { name: 'idle', startup: 'enabled', current: 'inactive' },
+      ])
+      await client.refreshCheck('nothing')
+      expect(await workload.getChecks?.()).toEqual([
+        { name: 'nothing', status: 'down', failures: 1, threshold: 1 },
+      ])
+      expect(await pebbleGet(pebble.socketPath, '/v1/services')).toEqual(
+        await client.getServices().then((services) => services.map((service) => ({ ...service }))),
+      )
+    } finally {
+      await pebble.close()
+    }
+  })
+
+  it('decodes a chunked answer', async () => {
+    const socketPath = socketIn('chunked')
+    const server = await serveOn(socketPath, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.write('{"type":"sync","result":[{"name":"a",')
+      response.end('"status":"up","failures":0,"threshold":3}]}')
+    })
+    try {
+      expect(await pebbleGet(socketPath, '/v1/checks')).toEqual([
+        { name: 'a', status: 'up', failures: 0, threshold: 3 },
+      ])
+    } finally {
+      server.close()
+    }
+  })
+
+  it("rejects with Pebble's message on an error answer", async () => {
+    const socketPath = socketIn('error')
+    const server = await serveOn(socketPath, (_request, response) => {
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end('{"type":"error","status-code":400,"result":{"message":"bad names"}}')
+    })
+    try {
+      await expect(pebbleGet(socketPath, '/v1/services?names=x')).rejects.toThrow(
+        'pebble: GET /v1/services?names=x: 400 bad names',
+      )
+    } finally {
+      server.close()
+    }
+  })
+
+  it('rejects when nothing listens, the answer is not HTTP, or nothing comes in time', async () => {
+    await expect(pebbleGet(socketIn('missing'), '/v1/checks')).rejects.toThrow(
+      /^pebble: GET \/v1\/checks: connect ENOENT/,
+    )
+    const rawPath = socketIn('raw')
+    const raw = createNetServer((socket) => socket.once('data', () => socket.end('SSH-2.0\r\n')))
+    await new Promise<void>((resolve) => raw.listen(rawPath, resolve))
+    const silentPath = socketIn('silent')
+    const silent = await serveOn(silentPath, () => undefined)
+    try {
+      await expect(pebbleGet(rawPath, '/v1/checks')).rejects.toThrow('no HTTP answer')
+      await expect(pebbleGet(silentPath, '/v1/checks', 50)).rejects.toThrow(
+        'no answer within 50 ms',
+      )
+    } finally {
+      raw.close()
+      silent.closeAllConnections()
+      silent.close()
     }
   })
 })

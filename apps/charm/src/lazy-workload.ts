@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net'
 import type { WorkloadClient } from '@webhook-router/charm-machine/juju'
+import { checkInfoOf, serviceInfoOf } from './pebble-info.js'
 
 /** How long the reachability probe waits for Pebble: the Pebble client's default, 5 s as ops. */
 const PROBE_TIMEOUT_MS = 5_000
@@ -43,12 +44,82 @@ export function probePebble(socketPath: string, timeoutMs = PROBE_TIMEOUT_MS): P
   })
 }
 
-type Operation = Exclude<keyof WorkloadClient, 'canConnect'>
+/** Decodes an HTTP/1.1 `Transfer-Encoding: chunked` body. */
+function dechunk(body: Buffer): Buffer {
+  const parts: Buffer[] = []
+  let at = 0
+  for (;;) {
+    const end = body.indexOf('\r\n', at)
+    if (end === -1) throw new Error('truncated chunked body')
+    const size = Number.parseInt(body.subarray(at, end).toString('latin1'), 16)
+    if (!Number.isFinite(size)) throw new Error('bad chunk size')
+    if (size === 0) return Buffer.concat(parts)
+    parts.push(body.subarray(end + 2, end + 2 + size))
+    at = end + 2 + size + 2
+  }
+}
+
+/**
+ * The `result` of Pebble's answer to `GET path` on `socketPath`, over one `node:net` request
+ * like {@link probePebble}: what `update-status` asks (services and checks) then needs neither
+ * the Pebble client nor `node:http`. Rejects with Pebble's message on an error answer, and on a
+ * socket that fails, closes early or stays silent for `timeoutMs`.
+ */
+export function pebbleGet(
+  socketPath: string,
+  path: string,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let settled = false
+    const socket = createConnection(socketPath)
+    const fail = (message: string): void => {
+      if (settled) return
+      settled = true
+      socket.destroy()
+      reject(new Error(`pebble: GET ${path}: ${message}`))
+    }
+    socket.setTimeout(timeoutMs, () => fail(`no answer within ${timeoutMs} ms`))
+    socket.on('connect', () =>
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n` +
+          'Connection: close\r\n\r\n',
+      ),
+    )
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', (error) => fail(error.message))
+    socket.on('close', () => {
+      if (settled) return
+      const answer = Buffer.concat(chunks)
+      const split = answer.indexOf('\r\n\r\n')
+      const head = answer.subarray(0, split === -1 ? answer.length : split).toString('latin1')
+      const status = STATUS_LINE.exec(head)?.[1]
+      if (split === -1 || status === undefined) return fail('no HTTP answer')
+      try {
+        let body: Buffer = answer.subarray(split + 4)
+        if (/^transfer-encoding:\s*chunked\s*$/im.test(head)) body = dechunk(body)
+        const parsed = JSON.parse(body.toString('utf8')) as { result?: unknown }
+        if (status !== '200') {
+          const message = (parsed.result as { message?: unknown } | undefined)?.message
+          return fail(`${status} ${typeof message === 'string' ? message : 'error'}`)
+        }
+        settled = true
+        resolve(parsed.result)
+      } catch (error) {
+        fail(`unreadable answer: ${(error as Error).message}`)
+      }
+    })
+  })
+}
+
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
+
+type Operation = Exclude<keyof WorkloadClient, 'canConnect' | 'getServices' | 'getChecks'>
 const OPERATIONS: readonly Operation[] = [
   'getPlan',
   'addLayer',
   'replan',
-  'getServices',
   'start',
   'stop',
   'restart',
@@ -63,7 +134,8 @@ const OPERATIONS: readonly Operation[] = [
 /**
  * A {@link WorkloadClient} for the Pebble on `socketPath` that loads the real client (with its
  * websocket and YAML code, most of the charm's JavaScript) on the first operation other than
- * `canConnect`, which {@link probePebble} answers. A settled hook never loads it.
+ * `canConnect` ({@link probePebble}), `getServices` and `getChecks` ({@link pebbleGet}). A
+ * settled hook never loads it, `update-status` reading the workload's health included.
  *
  * @param load builds the real client; called at most once.
  * @example
@@ -85,6 +157,16 @@ export function lazyPebbleWorkload(
   const real = (): Promise<WorkloadClient> => (loaded ??= load())
   const client: Partial<Record<keyof WorkloadClient, unknown>> = {
     canConnect: () => probePebble(socketPath),
+    getServices: async (names?: string[]) =>
+      list(
+        await pebbleGet(
+          socketPath,
+          names === undefined
+            ? '/v1/services'
+            : `/v1/services?names=${encodeURIComponent(names.join(','))}`,
+        ),
+      ).map(serviceInfoOf),
+    getChecks: async () => list(await pebbleGet(socketPath, '/v1/checks')).map(checkInfoOf),
   }
   for (const operation of OPERATIONS) {
     client[operation] = async (...args: unknown[]) => {

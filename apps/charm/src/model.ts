@@ -45,7 +45,10 @@ export interface ActionContext {
   log(message: string): Promise<void>
 }
 
-/** A secret that could not be read, with the hook tool's reason. */
+/**
+ * A secret this unit cannot read: not found, or not granted (`permission denied`), with the hook
+ * tool's reason. A transient `secret-get` failure is not one: it stays a hook-tool error.
+ */
 export class SecretAccessError extends Error {
   override readonly name = 'SecretAccessError'
   constructor(

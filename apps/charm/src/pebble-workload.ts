@@ -1,7 +1,8 @@
-import type { PebbleLayer, ServiceInfo, WorkloadClient } from '@webhook-router/charm-machine/juju'
+import type { PebbleLayer, WorkloadClient } from '@webhook-router/charm-machine/juju'
 import type { Layer } from '@webhook-router/pebble-client'
 import type { PebbleClient } from '@webhook-router/pebble-client'
 import { ExecError, PathError } from '@webhook-router/pebble-client'
+import { checkInfoOf, serviceInfoOf } from './pebble-info.js'
 
 /** Options of {@link pebbleWorkload}. */
 export interface PebbleWorkloadOptions {
@@ -48,21 +49,10 @@ export function pebbleWorkload(
       await client.replanAndWait(wait)
     },
     async getServices(names) {
-      return (await client.getServices(names)).map((service): ServiceInfo => {
-        const { name, startup, current } = service as {
-          name?: unknown
-          startup?: unknown
-          current?: unknown
-        }
-        return {
-          name: String(name),
-          startup: startup === 'enabled' ? 'enabled' : 'disabled',
-          current:
-            current === 'active' || current === 'backoff' || current === 'error'
-              ? current
-              : 'inactive',
-        }
-      })
+      return (await client.getServices(names)).map(serviceInfoOf)
+    },
+    async getChecks() {
+      return (await client.getChecks()).map(checkInfoOf)
     },
     async start(names) {
       await client.startAndWait(names, wait)

@@ -28,6 +28,21 @@ export const IntegrationFactSchema = v.strictObject({
 /** See {@link IntegrationFactSchema}. */
 export type IntegrationFact = v.InferOutput<typeof IntegrationFactSchema>
 
+/**
+ * One workload container: whether its Pebble answers and, when the hook read its health
+ * (`update-status` and Pebble check hooks), the services of its plan that should run but do
+ * not (`inactive`, or `error`: Pebble gave up restarting it) and the checks that are down, with
+ * their failure counts. Left out when not read: nothing is known to be wrong.
+ */
+export const ContainerFactSchema = v.strictObject({
+  reachable: v.boolean(),
+  stopped: v.optional(v.record(v.string(), v.picklist(['inactive', 'error']))),
+  failingChecks: v.optional(v.record(v.string(), v.number())),
+})
+
+/** See {@link ContainerFactSchema}. */
+export type ContainerFact = v.InferOutput<typeof ContainerFactSchema>
+
 /** A config option value as `config-get --format=json` returns it. */
 export const ConfigValueSchema = v.union([v.string(), v.number(), v.boolean()])
 
@@ -53,7 +68,7 @@ export type ConfigValue = v.InferOutput<typeof ConfigValueSchema>
  */
 export const CharmFactsSchema = v.strictObject({
   leader: v.boolean(),
-  containers: v.record(v.string(), v.strictObject({ reachable: v.boolean() })),
+  containers: v.record(v.string(), ContainerFactSchema),
   config: v.record(v.string(), ConfigValueSchema),
   integrations: v.record(v.string(), IntegrationFactSchema),
 })
@@ -75,5 +90,28 @@ export function unreachableContainers(facts: CharmFacts): string[] {
   return Object.entries(facts.containers)
     .filter(([, container]) => !container.reachable)
     .map(([name]) => name)
+    .sort()
+}
+
+/** `container/service (state)` for each service that should run but does not, sorted. */
+export function stoppedServices(facts: CharmFacts): string[] {
+  return Object.entries(facts.containers)
+    .flatMap(([name, container]) =>
+      Object.entries(container.stopped ?? {}).map(
+        ([service, state]) => `${service} in ${name} is ${state}`,
+      ),
+    )
+    .sort()
+}
+
+/** `check "name" (N failures)` for each Pebble check that is down, sorted. */
+export function failingChecks(facts: CharmFacts): string[] {
+  return Object.values(facts.containers)
+    .flatMap((container) =>
+      Object.entries(container.failingChecks ?? {}).map(
+        ([check, failures]) =>
+          `check "${check}" failing (${failures} failure${failures === 1 ? '' : 's'})`,
+      ),
+    )
     .sort()
 }

@@ -30,11 +30,19 @@ export {
 export type {
   CharmFacts,
   ConfigValue,
+  ContainerFact,
   IntegrationFact,
   IntegrationKind,
   IntegrationStatus,
 } from './facts.js'
-export { CharmFactsSchema, missingIntegrations, unreachableContainers } from './facts.js'
+export {
+  CharmFactsSchema,
+  ContainerFactSchema,
+  failingChecks,
+  missingIntegrations,
+  stoppedServices,
+  unreachableContainers,
+} from './facts.js'
 export { FileStore } from './file-store.js'
 export type { FileStoreOptions } from './file-store.js'
 export type { CharmSnapshot, EffectRequest, LogEntry } from './log.js'

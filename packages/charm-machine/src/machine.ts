@@ -195,7 +195,7 @@ export const charmMachine = charmSetup.createMachine({
                 id: 'restartWorkload',
                 src: 'restartWorkload',
                 input: workloadInputRef(),
-                onDone: { target: '#charm.lifecycle.active' },
+                onDone: { target: '#charm.lifecycle.active', actions: 'forgetWorkloadHealth' },
                 onError: {
                   target: '#charm.lifecycle.workloadFailed',
                   actions: 'recordWorkloadFailure',
@@ -205,7 +205,7 @@ export const charmMachine = charmSetup.createMachine({
           },
         },
         active: {
-          description: 'active, empty message',
+          description: 'active, empty message (waiting while a Pebble check fails)',
           on: {
             // A healthy unit is not restarted by hooks that change nothing it depends on (the
             // periodic update-status above all); they re-evaluate only if a gate now fails.

@@ -12,7 +12,7 @@ import type {
 } from './context.js'
 import { INITIAL_CONTEXT } from './context.js'
 import type { JujuEvent, RecoveredEvent } from './events.js'
-import { missingIntegrations, unreachableContainers } from './facts.js'
+import { missingIntegrations, stoppedServices, unreachableContainers } from './facts.js'
 
 /** Events the machine's types know; effect results are XState's own done/error events. */
 export type MachineEvent = JujuEvent | RecoveredEvent | { type: 'charm.reconcile' }
@@ -59,11 +59,15 @@ export const charmSetup = setup({
       'facts' in event &&
       !(event.endpoint in event.facts.integrations) &&
       unreachableContainers(event.facts).length === 0 &&
-      missingIntegrations(event.facts).length === 0,
+      missingIntegrations(event.facts).length === 0 &&
+      stoppedServices(event.facts).length === 0,
+    // A service stopped from outside (or given up by Pebble) fails this too: the unit
+    // re-evaluates, and the restart starts it again.
     allGatesPass: ({ event }) =>
       'facts' in event &&
       unreachableContainers(event.facts).length === 0 &&
-      missingIntegrations(event.facts).length === 0,
+      missingIntegrations(event.facts).length === 0 &&
+      stoppedServices(event.facts).length === 0,
     migrationsPending: ({ context }) => context.migrations !== 'completed',
     configInvalid: ({ event }) =>
       (event as { output?: ValidateConfigOutput }).output?.errors.length !== 0,
@@ -98,6 +102,22 @@ export const charmSetup = setup({
         reason: errorMessage((event as AnyEventObject).error),
       },
     })),
+    // The health read before a restart says nothing about the restarted services.
+    forgetWorkloadHealth: assign(({ context }) =>
+      context.facts === null
+        ? {}
+        : {
+            facts: {
+              ...context.facts,
+              containers: Object.fromEntries(
+                Object.entries(context.facts.containers).map(([name, container]) => [
+                  name,
+                  { reachable: container.reachable },
+                ]),
+              ),
+            },
+          },
+    ),
     recordWorkloadFailure: assign(({ event }) => ({
       failure: {
         effect: 'restartWorkload' as const,

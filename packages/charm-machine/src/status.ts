@@ -1,6 +1,11 @@
 import type { CharmContext } from './context.js'
 import type { CharmFacts } from './facts.js'
-import { missingIntegrations, unreachableContainers } from './facts.js'
+import {
+  failingChecks,
+  missingIntegrations,
+  stoppedServices,
+  unreachableContainers,
+} from './facts.js'
 
 /** A Juju workload status the charm may set. */
 export interface UnitStatus {
@@ -42,8 +47,14 @@ export function statusOf(value: unknown, context: CharmContext): UnitStatus {
   const state = lifecycleState(value)
   const root = state.split('.')[0]
   switch (root) {
-    case 'active':
-      return { name: 'active', message: '' }
+    case 'active': {
+      // Running as configured, but its own health check says it cannot serve (a database that
+      // is down, a queue that cannot be written): a restart would not help, so say so and wait.
+      const failing = context.facts ? failingChecks(context.facts) : []
+      return failing.length > 0
+        ? { name: 'waiting', message: `Workload not ready: ${failing.join(', ')}` }
+        : { name: 'active', message: '' }
+    }
     case 'waitingPebble': {
       const unreachable = context.facts ? unreachableContainers(context.facts) : []
       return {
@@ -60,7 +71,8 @@ export function statusOf(value: unknown, context: CharmContext): UnitStatus {
     case 'waitingIntegrations':
     case 'waitingIngress':
       return integrationStatus(context.facts)
-    case 'reconciling':
+    case 'reconciling': {
+      const stopped = context.facts ? stoppedServices(context.facts) : []
       return {
         name: 'maintenance',
         message:
@@ -68,8 +80,11 @@ export function statusOf(value: unknown, context: CharmContext): UnitStatus {
             ? 'Validating configuration'
             : state === 'reconciling.migrating'
               ? 'Running database migrations'
-              : 'Preparing service for restart',
+              : stopped.length > 0
+                ? `Restarting: ${stopped.join(', ')}`
+                : 'Preparing service for restart',
       }
+    }
     case 'blocked':
       return { name: 'blocked', message: context.configErrors.join(', ') }
     case 'migrationFailed':

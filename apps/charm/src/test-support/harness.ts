@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type {
   CharmMeta,
   Container,
+  ContextOptions,
   Relation,
   Secret,
   State,
@@ -51,10 +52,14 @@ export const META: CharmMeta = {
   actions: charmcraft.actions,
 }
 
-export function context(options: RouterCharmOptions = {}): Context {
+export function context(
+  options: RouterCharmOptions = {},
+  harness: Pick<ContextOptions, 'wrapTools'> = {},
+): Context {
   return new Context(createRouterCharm({ random: (size) => Buffer.alloc(size, 7), ...options }), {
     appName: APP,
     meta: META,
+    ...harness,
   })
 }
 

@@ -1,6 +1,7 @@
 import type { CharmFacts, JujuEvent } from '../index.js'
 import { PLAIN_HOOK_EVENTS } from '../index.js'
 import type { CharmDefinition, CharmRuntime } from './definition.js'
+import { isSecretUnavailable } from './errors.js'
 import type { ObservedModel } from './facts-reader.js'
 import { ingressUrlOf } from './facts-reader.js'
 
@@ -38,7 +39,10 @@ async function databaseChanged(
     const id = relation.ref.slice(relation.ref.lastIndexOf(':') + 1)
     await runtime.tools
       .secretGet({ id: secretUser, label: `${endpoint}.${id}.user.secret` })
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        // Not granted yet: the label is attached on a later read. Anything else fails the hook.
+        if (!isSecretUnavailable(error)) throw error
+      })
   }
   if (added.includes('secret-user') || (added.includes('username') && added.includes('password'))) {
     return 'juju.database-created'

@@ -59,3 +59,35 @@ export function hookToolError(
   }
   return new ModelError(tool, code, stderr, stdout)
 }
+
+/**
+ * Whether a failed call means the relation is not there (gone, or a stale id): the one failure a
+ * relation read may take as "no data", as ops does. Anything else (a lost controller connection,
+ * a tool that died) is a failure of the hook, which Juju retries.
+ */
+export function isRelationGone(error: unknown): boolean {
+  return error instanceof RelationNotFoundError
+}
+
+/**
+ * Whether a failed `secret-get` means the secret cannot be read by this unit yet or any more:
+ * `not found` (gone, or not granted on newer Juju) or `permission denied` (not granted, on the
+ * Juju versions before the change to "not found"). Both leave the secret's consumer waiting;
+ * any other failure is transient and fails the hook.
+ */
+export function isSecretUnavailable(error: unknown): boolean {
+  return (
+    error instanceof SecretNotFoundError ||
+    (error instanceof HookToolError &&
+      error.tool.startsWith('secret-') &&
+      /permission denied/i.test(error.stderr))
+  )
+}
+
+/** Returns `fallback` when the relation is gone; rethrows any other failure. */
+export const whenRelationGone =
+  <T>(fallback: T) =>
+  (error: unknown): T => {
+    if (isRelationGone(error)) return fallback
+    throw error
+  }

@@ -1,5 +1,6 @@
-import type { CharmFacts, IntegrationFact } from '../index.js'
+import type { CharmFacts, ContainerFact, IntegrationFact } from '../index.js'
 import type { CharmDefinition, CharmRuntime, IntegrationSpec, RelationData } from './definition.js'
+import { isSecretUnavailable, whenRelationGone } from './errors.js'
 import { redactSensitiveConfig } from './sensitive-config.js'
 
 const REMOTE_APP_MEMO = 'remote-app.'
@@ -8,7 +9,11 @@ const remoteAppMemoKey = (ref: string): string => `${REMOTE_APP_MEMO}${ref}`
 const isBrokenRelation = (runtime: CharmRuntime, ref: string): boolean =>
   runtime.context.name.endsWith('-relation-broken') && runtime.context.relation?.ref === ref
 
-/** Reads the data of one relation; the remote app bag, or the own app bag for a peer relation. */
+/**
+ * Reads the data of one relation; the remote app bag, or the own app bag for a peer relation.
+ * Only a relation that is gone reads as empty; any other hook-tool failure rejects, so the hook
+ * fails and Juju retries it instead of the unit acting on data it did not read.
+ */
 export async function readRelation(
   runtime: CharmRuntime,
   ref: string,
@@ -21,25 +26,26 @@ export async function readRelation(
   // A relation id is never reused, so its remote app, once known, is known for good.
   const memoKey = remoteAppMemoKey(ref)
   remoteApp ??= runtime.memo[memoKey]
-  if (remoteApp === undefined) remoteApp = await tools.relationRemoteApp(ref).catch(() => undefined)
+  if (remoteApp === undefined)
+    remoteApp = await tools.relationRemoteApp(ref).catch(whenRelationGone(undefined))
   if (remoteApp !== undefined && !peer) runtime.memo[memoKey] = remoteApp
   // Independent reads start together: each is a hook-tool process, and waiting on them one by
   // one is most of a quiet hook's time.
   const readUnits = async (): Promise<Record<string, Record<string, string>>> => {
     if (spec.kind !== 'other') return {}
-    const names = await tools.relationList(ref).catch(() => [] as string[])
+    const names = await tools.relationList(ref).catch(whenRelationGone([] as string[]))
     const bags = await Promise.all(
-      names.map((unit) => tools.relationGet(ref, unit).catch(() => ({}))),
+      names.map((unit) => tools.relationGet(ref, unit).catch(whenRelationGone({}))),
     )
     return Object.fromEntries(names.map((unit, index) => [unit, bags[index] ?? {}]))
   }
   const [app, units, localUnit] = await Promise.all([
     remoteApp === undefined
       ? {}
-      : tools.relationGet(ref, remoteApp, { app: true }).catch(() => ({})),
+      : tools.relationGet(ref, remoteApp, { app: true }).catch(whenRelationGone({})),
     readUnits(),
     spec.kind === 'database'
-      ? tools.relationGet(ref, context.unitName).catch(() => ({}))
+      ? tools.relationGet(ref, context.unitName).catch(whenRelationGone({}))
       : ({} as Record<string, string>),
   ])
   return { ref, remoteApp, app, units, localUnit }
@@ -77,7 +83,10 @@ async function defaultReady(
       // Ready only if the credentials can actually be read (a grant may still be missing).
       const content = await runtime.tools
         .secretGet({ id: secretUser, refresh: true })
-        .catch(() => null)
+        .catch((error: unknown) => {
+          if (isSecretUnavailable(error)) return null
+          throw error
+        })
       return (
         content !== null &&
         (content['uris'] !== undefined ||
@@ -93,6 +102,51 @@ async function defaultReady(
         Object.keys(app).length > 0 ||
         Object.values(relation.units).some((bag) => Object.keys(bag).length > 0)
       )
+  }
+}
+
+/**
+ * Hooks that read the workload's health: the periodic `update-status` (every five minutes by
+ * default) and Pebble's check hooks. Other hooks re-evaluate or leave a healthy unit alone
+ * without it, and a settled hook then never loads the Pebble client.
+ */
+const HEALTH_HOOK = /^(update-status|.+-pebble-check-(failed|recovered))$/
+
+/**
+ * A reachable container's health: services of the plan with `startup: enabled` that are
+ * `inactive` or `error` (a `backoff` one is being restarted by Pebble itself), and checks that
+ * are `down`. A Pebble that stops answering mid-read leaves the health unknown, not a failure:
+ * the reachability probe is what gates on Pebble.
+ */
+async function readHealth(runtime: CharmRuntime, container: string): Promise<ContainerFact> {
+  const workload = runtime.workload(container)
+  try {
+    const [services, checks] = await Promise.all([
+      workload.getServices(),
+      workload.getChecks?.() ?? [],
+    ])
+    const stopped: NonNullable<ContainerFact['stopped']> = {}
+    for (const service of services)
+      if (
+        service.startup === 'enabled' &&
+        service.current !== 'active' &&
+        service.current !== 'backoff'
+      )
+        stopped[service.name] = service.current
+    const failingChecks: NonNullable<ContainerFact['failingChecks']> = {}
+    for (const check of checks)
+      if (check.status === 'down') failingChecks[check.name] = check.failures
+    return {
+      reachable: true,
+      ...(Object.keys(stopped).length > 0 && { stopped }),
+      ...(Object.keys(failingChecks).length > 0 && { failingChecks }),
+    }
+  } catch (error) {
+    await runtime.log(
+      'WARNING',
+      `charm-machine: ${container}: health not read: ${(error as Error).message}`,
+    )
+    return { reachable: true }
   }
 }
 
@@ -135,22 +189,26 @@ export async function readFacts(
     return { endpoint, relation, fact }
   }
   // Every read below is independent of the others, so they all start at once.
-  const [leader, rawConfig, reachable, read] = await Promise.all([
+  const health = HEALTH_HOOK.test(runtime.context.name)
+  const readContainer = async (name: string): Promise<ContainerFact> => {
+    const reachable = await runtime
+      .workload(name)
+      .canConnect()
+      .catch(() => false)
+    return reachable && health ? readHealth(runtime, name) : { reachable }
+  }
+  const [leader, rawConfig, containerFacts, read] = await Promise.all([
     tools.isLeader(),
     tools.configGet(),
-    Promise.all(
-      definition.containers.map((name) =>
-        runtime
-          .workload(name)
-          .canConnect()
-          .catch(() => false),
-      ),
-    ),
+    Promise.all(definition.containers.map(readContainer)),
     Promise.all(Object.entries(definition.integrations).map(readIntegration)),
   ])
   const config = redactSensitiveConfig(rawConfig, definition.sensitiveOptions ?? [])
   const containers: CharmFacts['containers'] = Object.fromEntries(
-    definition.containers.map((name, index) => [name, { reachable: reachable[index] ?? false }]),
+    definition.containers.map((name, index) => [
+      name,
+      containerFacts[index] ?? { reachable: false },
+    ]),
   )
   const integrations: Record<string, IntegrationFact> = {}
   const relations: Record<string, RelationData | null> = {}

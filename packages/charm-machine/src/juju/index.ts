@@ -9,6 +9,9 @@ export {
   RelationNotFoundError,
   SecretNotFoundError,
   hookToolError,
+  isRelationGone,
+  isSecretUnavailable,
+  whenRelationGone,
 } from './errors.js'
 export type { ObservedModel } from './facts-reader.js'
 export { ingressUrlOf, readFacts } from './facts-reader.js'
@@ -29,6 +32,7 @@ export { runHook } from './runtime.js'
 export type { StatusPublisherOptions } from './status-memo.js'
 export { STATUS_MEMO_KEYS, STATUS_RESET_HOOKS, statusPublisher } from './status-memo.js'
 export type {
+  CheckInfo,
   ExecOptions,
   ExecResult,
   PebbleLayer,

@@ -3,7 +3,7 @@ import { exampleCharm } from '../__fixtures__/example-charm.js'
 import { exampleRelatedState } from '../__fixtures__/example-state.js'
 import { MemoryStore } from '../index.js'
 import { Context, FakePebble, container, createFakeTools, on } from '../testing/index.js'
-import { runHook } from './index.js'
+import { hookToolError, runHook } from './index.js'
 
 const ctx = new Context(exampleCharm(), { appName: 'example', modelName: 'prod' })
 
@@ -127,6 +127,25 @@ describe('runHook failures', () => {
       level: 'WARNING',
       message: expect.stringContaining('app status not set'),
     })
+  })
+
+  it('fails the hook when the app status cannot be set for another reason than leadership', async () => {
+    const failing = new Context(exampleCharm(), {
+      appName: 'example',
+      wrapTools: (tools) => ({
+        ...tools,
+        statusSet: async (name, message, options) => {
+          if (options?.application === true)
+            throw hookToolError('status-set', 1, 'ERROR connection is shut down\n')
+          return tools.statusSet(name, message, options)
+        },
+      }),
+    })
+    const out = await failing.run(on.configChanged(), state())
+    expect(out.exitCode).toBe(1)
+    expect(out.error).toBe(
+      'charm-machine: hook config-changed failed: status-set failed (exit 1): connection is shut down',
+    )
   })
 
   it('exits 1 with a one-line message when the environment is not a dispatch', async () => {

@@ -5,6 +5,7 @@ import type { CharmDefinition, CharmRuntime } from './definition.js'
 import { deriveEvent } from './derive-event.js'
 import type { DispatchContext } from './env.js'
 import { readDispatchContext } from './env.js'
+import { HookToolError } from './errors.js'
 import { readFacts } from './facts-reader.js'
 import type { HookTools } from './hook-tools.js'
 import { createHookTools, spawnToolRunner } from './hook-tools.js'
@@ -54,12 +55,45 @@ function wrapRunAction(effects: Partial<CharmEffects>, tools: HookTools): Partia
   }
 }
 
+/** The first hook-tool failure an effect met in this dispatch, which fails the hook. */
+interface ToolFailure {
+  error?: HookToolError
+}
+
+/**
+ * Wraps every effect but `runAction` so that a hook-tool failure inside it (a relation read, a
+ * `secret-get`, an `open-port` that Juju did not answer) is remembered: the dispatch then fails
+ * the hook, which Juju retries, instead of the machine showing it as a config or workload
+ * failure. Actions report their failures with `action-fail` (see {@link wrapRunAction}).
+ */
+function failHookOnToolError(
+  effects: Partial<CharmEffects>,
+  failure: ToolFailure,
+): Partial<CharmEffects> {
+  const wrapped: Partial<Record<keyof CharmEffects, unknown>> = { ...effects }
+  for (const [name, effect] of Object.entries(effects)) {
+    if (name === 'runAction' || typeof effect !== 'function') continue
+    const run = effect as (...args: unknown[]) => Promise<unknown>
+    wrapped[name as keyof CharmEffects] = async (...args: unknown[]) => {
+      try {
+        return await run(...args)
+      } catch (error) {
+        if (error instanceof HookToolError) failure.error ??= error
+        throw error
+      }
+    }
+  }
+  return wrapped as Partial<CharmEffects>
+}
+
 /**
  * Runs one dispatch: environment → event → facts → transition → persist → effects, setting the
  * unit (and, on the leader, app) status after each persisted step when it differs from the one
  * shown (see {@link statusPublisher}). A store with memos carries what a successful dispatch
  * learnt to the next ({@link CharmRuntime.memo}). Never throws: failures come back as a
- * non-zero `exitCode` with a one-line `error`, which Juju shows as a hook error.
+ * non-zero `exitCode` with a one-line `error`, which Juju shows as a hook error. A hook tool
+ * that fails (other than a relation that is gone, or a secret not granted) fails the hook before
+ * any status is set from what it could not read.
  *
  * @example
  * ```ts
@@ -104,7 +138,9 @@ export async function runHook(
   try {
     const store =
       options.store ?? new FileStore({ directory: join(context.charmDir, '.charm-machine') })
-    const machine = provideEffects(charmMachine, wrapRunAction(definition.effects(runtime), tools))
+    const toolFailure: ToolFailure = {}
+    const effects = failHookOnToolError(definition.effects(runtime), toolFailure)
+    const machine = provideEffects(charmMachine, wrapRunAction(effects, tools))
     const unit = await openUnit({ machine, store })
     const remembered = (await store.takeMemo?.()) ?? {}
     // A new charm may remember differently; it starts from nothing.
@@ -125,6 +161,8 @@ export async function runHook(
     })
     const result = await unit.dispatch(event, {
       onStep: async (step) => {
+        // The step records the failed effect; it must not reach the unit's status.
+        if (toolFailure.error !== undefined) throw toolFailure.error
         // A step that changes nothing has nothing to say in the debug log.
         if (step.from !== step.to || step.effects.length > 0)
           await runtime.log(

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import type { DispatchStep, HookMemo, UnitStatus } from '../index.js'
+import { HookToolError } from './errors.js'
 import type { HookTools, JujuLogLevel } from './hook-tools.js'
 
 /** Memo keys: the statuses this unit last set, and whether it was leader then. */
@@ -94,7 +95,9 @@ export function statusPublisher(
       app = step.status
       memo[keys.app] = JSON.stringify({ name, message })
     } catch (error) {
-      // Leadership can move mid-hook; the unit status is what matters, so only log this.
+      // Leadership can move mid-hook; the unit status is what matters, so only log this. Any
+      // other failure (a lost controller connection) fails the hook, which Juju retries.
+      if (!(error instanceof HookToolError && error.isAccessDenied)) throw error
       app = null
       delete memo[keys.app]
       await log('WARNING', `charm-machine: app status not set: ${(error as Error).message}`)

@@ -29,6 +29,14 @@ export interface ServiceInfo {
   current: 'active' | 'inactive' | 'backoff' | 'error'
 }
 
+/** A check's state as `GET /v1/checks` reports it. */
+export interface CheckInfo {
+  name: string
+  status: 'up' | 'down' | 'inactive'
+  failures: number
+  threshold: number
+}
+
 /** Options of {@link WorkloadClient.exec}. */
 export interface ExecOptions {
   environment?: Record<string, string>
@@ -56,6 +64,8 @@ export interface WorkloadClient {
   addLayer(label: string, layer: PebbleLayer, options?: { combine?: boolean }): Promise<void>
   replan(): Promise<void>
   getServices(names?: string[]): Promise<ServiceInfo[]>
+  /** `GET /v1/checks`; a client without it reports no check health. */
+  getChecks?(): Promise<CheckInfo[]>
   start(names: string[]): Promise<void>
   stop(names: string[]): Promise<void>
   restart(names: string[]): Promise<void>

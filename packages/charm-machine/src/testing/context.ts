@@ -1,6 +1,6 @@
 import type { DispatchStep, JujuEvent } from '../index.js'
 import { MemoryStore } from '../index.js'
-import type { CharmDefinition } from '../juju/index.js'
+import type { CharmDefinition, HookTools } from '../juju/index.js'
 import { runHook } from '../juju/index.js'
 import type { CharmMeta } from './consistency.js'
 import { InconsistentStateError, checkConsistency } from './consistency.js'
@@ -24,6 +24,11 @@ export interface ContextOptions {
   meta?: CharmMeta
   /** Skip the consistency check (for deliberately odd states). */
   skipConsistencyChecks?: boolean
+  /**
+   * Fault injection: wraps the in-memory hook tools of every run, e.g. to make one call fail
+   * as a lost controller connection does (`ERROR connection is shut down`).
+   */
+  wrapTools?: (tools: HookTools) => HookTools
 }
 
 /** Everything one run produced, besides the new {@link State}. */
@@ -129,7 +134,7 @@ export class Context {
       calls: [],
     }
     const env = this.#env(event, state)
-    const tools = createFakeTools(
+    const fakeTools = createFakeTools(
       state,
       {
         appName: this.appName,
@@ -139,6 +144,7 @@ export class Context {
       },
       records,
     )
+    const tools = this.#options.wrapTools?.(fakeTools) ?? fakeTools
     const pebbleCalls: PebbleCall[] = []
     const execHistory: Record<string, ExecRecord[]> = {}
     const pebbles = new Map<string, FakePebble>()

@@ -1,4 +1,5 @@
 import type {
+  CheckInfo,
   ExecOptions,
   ExecResult,
   PebbleLayer,
@@ -19,9 +20,10 @@ export interface ExecRecord extends ExecOptions {
   command: string[]
 }
 
-/** Merges layers in order with Pebble's `override: merge|replace` rules. */
+/** Merges layers in order with Pebble's `override: merge|replace` rules, services and checks. */
 export function mergePlan(layers: Iterable<PebbleLayer>): PebbleLayer {
   const services: NonNullable<PebbleLayer['services']> = {}
+  const checks: NonNullable<PebbleLayer['checks']> = {}
   for (const layer of layers) {
     for (const [name, service] of Object.entries(layer.services ?? {})) {
       const existing = services[name]
@@ -30,8 +32,15 @@ export function mergePlan(layers: Iterable<PebbleLayer>): PebbleLayer {
           ? { ...existing, ...service }
           : { ...service }
     }
+    for (const [name, check] of Object.entries(layer.checks ?? {})) {
+      const existing = checks[name]
+      checks[name] =
+        check['override'] === 'merge' && existing !== undefined
+          ? { ...existing, ...check }
+          : { ...check }
+    }
   }
-  return { services }
+  return Object.keys(checks).length > 0 ? { services, checks } : { services }
 }
 
 /**
@@ -106,6 +115,16 @@ export class FakePebble implements WorkloadClient {
         startup: service.startup === 'enabled' ? 'enabled' : 'disabled',
         current: this.container.services[name] ?? 'inactive',
       }))
+  }
+
+  async getChecks(): Promise<CheckInfo[]> {
+    this.#record('getChecks', [])
+    return Object.entries(this.container.checks ?? {}).map(([name, check]) => ({
+      name,
+      status: check.status,
+      failures: check.failures ?? (check.status === 'down' ? 3 : 0),
+      threshold: 3,
+    }))
   }
 
   async start(names: string[]): Promise<void> {

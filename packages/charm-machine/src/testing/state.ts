@@ -45,6 +45,8 @@ export interface Container {
   services: Record<string, 'active' | 'inactive' | 'backoff' | 'error'>
   /** Services that fail to start on `replan`/`start`, with the error text. */
   failingServices?: Record<string, string>
+  /** Pebble check states by name (`GET /v1/checks`); `failures` defaults to 0 up, 3 down. */
+  checks?: Record<string, { status: 'up' | 'down' | 'inactive'; failures?: number }>
   execs: ExecMock[]
   /** The simulated filesystem: path → content. */
   files: Record<string, string>

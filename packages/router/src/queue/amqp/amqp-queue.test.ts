@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -340,6 +341,23 @@ describe('createSqliteDedupLedger', () => {
     const reopened = createSqliteDedupLedger({ path: join(dir, 'l.sqlite'), retentionMs: 60_000 })
     await expect(reopened.check({ deliveryId: 'd1' })).resolves.toBe('duplicate-delivery')
     await reopened.close()
+  })
+
+  it('fails its health check while another connection holds the write lock', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+    const path = join(dir, 'l.sqlite')
+    const ledger = createSqliteDedupLedger({ path, retentionMs: 60_000 })
+    await expect(ledger.checkWritable()).resolves.toBeUndefined()
+    const holder = new Database(path)
+    holder.exec('BEGIN EXCLUSIVE')
+    try {
+      await expect(ledger.checkWritable()).rejects.toThrow(/dedup ledger at .*locked/)
+    } finally {
+      holder.exec('ROLLBACK')
+      holder.close()
+    }
+    await expect(ledger.checkWritable()).resolves.toBeUndefined()
+    await ledger.close()
   })
 
   it('reports an unusable file as unavailable, naming it', async () => {

@@ -14,6 +14,8 @@ export interface SqliteDedupLedgerOptions {
 
 /** Expired records deleted per write, so a backlog after downtime is pruned gradually. */
 const PRUNE_BATCH = 500
+/** The record `checkWritable` writes and deletes; no delivery or job key looks like it. */
+const HEALTH_PROBE_KEY = 'probe:health'
 /** A ledger is one process's file; a short wait covers a `migrate` run beside `serve`. */
 const BUSY_TIMEOUT_MS = 200
 
@@ -29,7 +31,8 @@ export function createSqliteDedupLedger(options: SqliteDedupLedgerOptions): Dedu
   const path = resolve(options.path)
   const clock = options.clock ?? Date.now
   let db: Database.Database | undefined
-  let statements: { seen: Statement; remember: Statement; prune: Statement } | undefined
+  let statements:
+    { seen: Statement; remember: Statement; forget: Statement; prune: Statement } | undefined
   // Records of one event-loop turn share one transaction: a commit per publish cost more CPU
   // than the publish itself. `check` sees them before they are committed.
   let pending = new Map<string, number>()
@@ -76,6 +79,7 @@ export function createSqliteDedupLedger(options: SqliteDedupLedgerOptions): Dedu
           `INSERT INTO webhook_router_stream_dedup (key, created_at) VALUES (?, ?)
            ON CONFLICT (key) DO UPDATE SET created_at = excluded.created_at`,
         ),
+        forget: db.prepare('DELETE FROM webhook_router_stream_dedup WHERE key = ?'),
         prune: db.prepare(
           `DELETE FROM webhook_router_stream_dedup WHERE key IN (SELECT key FROM
            webhook_router_stream_dedup WHERE created_at < ? LIMIT ${PRUNE_BATCH})`,
@@ -129,7 +133,12 @@ export function createSqliteDedupLedger(options: SqliteDedupLedgerOptions): Dedu
     },
     checkWritable: () =>
       run((s) => {
-        s.seen.get('delivery:', 0)
+        // A real write, undone in the same transaction: a lock, a read-only file or a full disk
+        // fail here as a publish's record would.
+        db?.transaction(() => {
+          s.remember.run(HEALTH_PROBE_KEY, clock())
+          s.forget.run(HEALTH_PROBE_KEY)
+        }).immediate()
       }),
     close() {
       if (flushing !== undefined) flush()

@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -61,12 +62,26 @@ async function startBin(...args: string[]): Promise<ChildProcess> {
   })
   child = started
   const deadline = Date.now() + 10_000
-  while (!existsSync(socketPath)) {
+  // The socket file exists from bind() on, a moment before the daemon accepts on it: wait for a
+  // connection that succeeds, not for the file.
+  while (!(await accepts(socketPath))) {
     if (started.exitCode !== null) throw new Error(`pebble-double exited with ${started.exitCode}`)
-    if (Date.now() > deadline) throw new Error('pebble-double did not create its socket')
+    if (Date.now() > deadline) throw new Error('pebble-double did not listen on its socket')
     await new Promise((wait) => setTimeout(wait, 20))
   }
   return started
+}
+
+function accepts(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false)
+  return new Promise((done) => {
+    const probe = connect(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      done(true)
+    })
+    probe.once('error', () => done(false))
+  })
 }
 
 function exitOf(process: ChildProcess): Promise<number | null> {

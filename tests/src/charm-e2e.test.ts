@@ -99,6 +99,7 @@ describe('the packed charm under a fake Juju', () => {
       requires: {
         mongodb: { interface: 'mongodb_client', limit: 1 },
         ingress: { interface: 'ingress' },
+        rabbitmq: { interface: 'rabbitmq', limit: 1, optional: true },
       },
       provides: { 'metrics-endpoint': { interface: 'prometheus_scrape' } },
       peers: { 'secret-storage': { interface: 'secret-storage' } },
@@ -112,6 +113,7 @@ describe('the packed charm under a fake Juju', () => {
     ])
     const config = parseYaml(readFileSync(join(juju.charmDir, 'config.yaml'), 'utf8'))
     expect(config.options['webhook-secret-previous'].type).toBe('string')
+    expect(config.options['publish-mode']).toMatchObject({ type: 'string', default: 'kombu' })
   })
 
   it('runs dispatch from the unpacked archive although PATH has no node', async () => {
@@ -426,6 +428,71 @@ describe('the packed charm under a fake Juju', () => {
     const recovered = await juju.dispatch('update-status')
     expect(recovered.code).toBe(0)
     expect(recovered.state.unitStatus).toEqual({ status: 'active', message: '' })
+  })
+
+  it('asks the rabbitmq provider for a user, and ignores the relation in the kombu mode', async () => {
+    const before = (await plan()).services['webhook-router']?.environment
+    juju.update((state) => {
+      state.relations.push(
+        relation({
+          id: 4,
+          endpoint: 'rabbitmq',
+          remoteApp: 'rabbitmq-k8s',
+          remoteUnits: { 'rabbitmq-k8s/0': {} },
+        }),
+      )
+    })
+    const result = await juju.dispatch('rabbitmq-relation-created', { relationId: 4 })
+    expect(result.code).toBe(0)
+    expect(juju.relation('rabbitmq')?.localApp).toEqual({ username: APP, vhost: '/' })
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    expect((await plan()).services['webhook-router']?.environment).toEqual(before)
+  })
+
+  it('waits for the broker once publish-mode is both', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'both'
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({
+      status: 'waiting',
+      message: 'Waiting for integrations: rabbitmq',
+    })
+  })
+
+  it("migrates with the broker's connect string, and blocks without its password when that fails", async () => {
+    // No broker listens on AMQP's port here, so the workload's migrate (declaring the
+    // exchange) fails: the path shows the connect string reached the workload, redacted.
+    await assertPortsFree([5672])
+    juju.update((state) => {
+      const rel = state.relations.find((r) => r.endpoint === 'rabbitmq')
+      if (rel) rel.remoteAppData = { hostname: '127.0.0.1', password: 'amqp-Pw0rd/9f3' }
+    })
+    const result = await juju.dispatch('rabbitmq-relation-changed', { relationId: 4 })
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus.status).toBe('blocked')
+    expect(result.state.unitStatus.message).toMatch(
+      /^migration failed: webhook-router migrate failed \(exit code \d+/,
+    )
+    expect(result.state.unitStatus.message).toContain(
+      `amqp://${APP}:***@127.0.0.1:5672/%2F is unavailable`,
+    )
+    const logged = JSON.stringify(result.state.logs)
+    expect(`${result.state.unitStatus.message} ${logged}`).not.toContain('Pw0rd')
+  })
+
+  it('drops the stream again when publish-mode goes back to kombu', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'kombu'
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    const environment = (await plan()).services['webhook-router']?.environment ?? {}
+    for (const name of ['APP_PUBLISH_MODE', 'RABBITMQ_CONNECT_STRING', 'APP_STREAM_DEDUP_PATH'])
+      expect(environment).not.toHaveProperty(name)
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
   })
 
   it('keeps the webhook secret out of the unit event log', () => {

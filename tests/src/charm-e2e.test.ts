@@ -527,9 +527,50 @@ describe('the packed charm under a fake Juju', () => {
     expect(streamed[0]?.properties.headers?.['X-GitHub-Delivery']).toBe('e2e-both-1')
   }, 150_000)
 
+  it('publishes the stream alone in the stream mode, with no flavour table', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'stream'
+      delete state.config['flavours']
+      delete state.config['default-flavour']
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    const environment = (await plan()).services['webhook-router']?.environment ?? {}
+    expect(environment['APP_PUBLISH_MODE']).toBe('stream')
+    for (const name of ['MONGODB_DB_CONNECT_STRING', 'APP_FLAVOURS', 'APP_DEFAULT_FLAVOUR'])
+      expect(environment).not.toHaveProperty(name)
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
+    // An in_progress event, which the kombu queues never carry, for the planner.
+    const body = JSON.stringify({
+      action: 'in_progress',
+      workflow_job: {
+        id: 988,
+        url: 'https://api.github.com/repos/o/r/actions/jobs/988',
+        labels: ['self-hosted', 'linux', 'small'],
+      },
+    })
+    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'workflow_job',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+        'x-github-delivery': 'e2e-stream-1',
+      },
+      body,
+    })
+    expect(response.status).toBe(200)
+    if (!broker) throw new Error('the broker is not running')
+    const streamed = await drainPlannerQueue(broker.uri)
+    expect(streamed.map((message) => message.content.toString())).toEqual([body])
+  })
+
   it('drops the stream again when publish-mode goes back to kombu', async () => {
     juju.update((state) => {
       state.config['publish-mode'] = 'kombu'
+      state.config['flavours'] = '- small: [small, x64]\n- large: [large, x64]'
+      state.config['default-flavour'] = 'small'
     })
     const result = await juju.dispatch('config-changed')
     expect(result.code).toBe(0)

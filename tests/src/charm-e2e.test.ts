@@ -581,12 +581,13 @@ describe('the packed charm under a fake Juju', () => {
     expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
   })
 
-  it('keeps the webhook secret out of the unit event log', () => {
+  it('keeps the webhook secret and the broker password out of the unit event log', () => {
     const logDir = join(juju.charmDir, '.charm-machine')
     const files = readdirSync(logDir)
     expect(files.length).toBeGreaterThan(0)
     const contents = files.map((file) => readFileSync(join(logDir, file), 'utf8')).join('\n')
     expect(contents).not.toContain(SECRET)
+    expect(contents).not.toContain('amqp-Pw0rd')
     // The config is recorded, with a fingerprint standing in for the secret.
     const fingerprint = createHash('sha256').update(SECRET).digest('hex').slice(0, 16)
     expect(contents).toContain(`sha256:${fingerprint}`)

@@ -51,6 +51,9 @@ export function workloadShim(work: string, failServeFile?: string): string {
         : [
             `if [ "$1" = serve ] && [ -f '${failServeFile}' ]; then echo 'serve: refused by the test' >&2; exit 1; fi`,
           ]),
+      // The charm's dedup path is in the workload container; here the workload shares the
+      // host's filesystem, so the work dir stands in for it.
+      `if [ -n "$APP_STREAM_DEDUP_PATH" ]; then export APP_STREAM_DEDUP_PATH='${join(work, 'stream-dedup.sqlite')}'; fi`,
       `exec '${process.execPath}' '${join(REPO, 'apps/workload/dist/cli.js')}' "$@"`,
       '',
     ].join('\n'),

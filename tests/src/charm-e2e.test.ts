@@ -4,7 +4,9 @@
  * the `app` container socket) that runs the real `webhook-router`. The provider first points at a
  * closed port (the migration-failure path), then at FerretDB (or the server of MONGODB_URI): the
  * migration is real, `/health` is 200, and a signed webhook's job is read back by the consumer's
- * own kombu (tests/python/consumer.py).
+ * own kombu (tests/python/consumer.py). Then the rabbitmq relation in the `both` mode, against
+ * Debian's rabbitmq-server on AMQP's own 5672 (the interface sends no port): one webhook reaches
+ * the kombu queue and the planner's queue. Needs ports 8000, 9102 and 5672 free.
  */
 import { spawnSync } from 'node:child_process'
 import { createHash, createHmac } from 'node:crypto'
@@ -22,9 +24,11 @@ import {
   waitForAnswer,
   workloadShim,
 } from '../fake-juju/packed-charm.js'
+import { declarePlannerQueue, drainPlannerQueue } from './amqp-support.js'
 import { startMongoServer, type MongoServer } from './mongo-server.js'
 import { startRealPebble, type RealPebble } from './pebble-real.js'
 import { consumeJobs } from './python.js'
+import { startBroker, type Broker } from './rabbitmq-broker.js'
 
 const APP = 'github-runner-webhook-router'
 const SECRET = 'e2e-webhook-secret'
@@ -46,6 +50,10 @@ let github: GitHubDouble
 let containersDir: string
 let shims: string
 let mongo: MongoServer | undefined
+let broker: Broker | undefined
+
+/** What the rabbitmq provider answers: the password of the user it made for the router. */
+const BROKER_PASSWORD = 'amqp-Pw0rd/9f3'
 
 function relation(
   partial: Partial<FakeRelation> & Pick<FakeRelation, 'id' | 'endpoint' | 'remoteApp'>,
@@ -86,6 +94,7 @@ afterAll(async () => {
   await github?.close()
   await juju?.close()
   await mongo?.stop()
+  await broker?.stop()
   if (work) rmSync(work, { recursive: true, force: true })
 })
 
@@ -99,6 +108,7 @@ describe('the packed charm under a fake Juju', () => {
       requires: {
         mongodb: { interface: 'mongodb_client', limit: 1 },
         ingress: { interface: 'ingress' },
+        rabbitmq: { interface: 'rabbitmq', limit: 1, optional: true },
       },
       provides: { 'metrics-endpoint': { interface: 'prometheus_scrape' } },
       peers: { 'secret-storage': { interface: 'secret-storage' } },
@@ -112,6 +122,7 @@ describe('the packed charm under a fake Juju', () => {
     ])
     const config = parseYaml(readFileSync(join(juju.charmDir, 'config.yaml'), 'utf8'))
     expect(config.options['webhook-secret-previous'].type).toBe('string')
+    expect(config.options['publish-mode']).toMatchObject({ type: 'string', default: 'kombu' })
   })
 
   it('runs dispatch from the unpacked archive although PATH has no node', async () => {
@@ -428,12 +439,155 @@ describe('the packed charm under a fake Juju', () => {
     expect(recovered.state.unitStatus).toEqual({ status: 'active', message: '' })
   })
 
-  it('keeps the webhook secret out of the unit event log', () => {
+  it('asks the rabbitmq provider for a user, and ignores the relation in the kombu mode', async () => {
+    const before = (await plan()).services['webhook-router']?.environment
+    juju.update((state) => {
+      state.relations.push(
+        relation({
+          id: 4,
+          endpoint: 'rabbitmq',
+          remoteApp: 'rabbitmq-k8s',
+          remoteUnits: { 'rabbitmq-k8s/0': {} },
+        }),
+      )
+    })
+    const result = await juju.dispatch('rabbitmq-relation-created', { relationId: 4 })
+    expect(result.code).toBe(0)
+    expect(juju.relation('rabbitmq')?.localApp).toEqual({ username: APP, vhost: '/' })
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    expect((await plan()).services['webhook-router']?.environment).toEqual(before)
+  })
+
+  it('waits for the broker once publish-mode is both', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'both'
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({
+      status: 'waiting',
+      message: 'Waiting for integrations: rabbitmq',
+    })
+  })
+
+  it("migrates with the broker's connect string, and blocks without its password when that fails", async () => {
+    // No broker listens on AMQP's port here, so the workload's migrate (declaring the
+    // exchange) fails: the path shows the connect string reached the workload, redacted.
+    await assertPortsFree([5672])
+    juju.update((state) => {
+      const rel = state.relations.find((r) => r.endpoint === 'rabbitmq')
+      if (rel) rel.remoteAppData = { hostname: '127.0.0.1', password: BROKER_PASSWORD }
+    })
+    const result = await juju.dispatch('rabbitmq-relation-changed', { relationId: 4 })
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus.status).toBe('blocked')
+    expect(result.state.unitStatus.message).toMatch(
+      /^migration failed: webhook-router migrate failed \(exit code \d+/,
+    )
+    expect(result.state.unitStatus.message).toContain(
+      `amqp://${APP}:***@127.0.0.1:5672/%2F is unavailable`,
+    )
+    const logged = JSON.stringify(result.state.logs)
+    expect(`${result.state.unitStatus.message} ${logged}`).not.toContain('Pw0rd')
+  })
+
+  it('publishes one webhook to the kombu queue and the stream once the broker is up', async () => {
+    // The user the provider would have made for the router, on AMQP's own port.
+    broker = await startBroker({ port: 5672, user: { name: APP, password: BROKER_PASSWORD } })
+    await declarePlannerQueue(broker.uri)
+    const retried = await juju.dispatch('update-status')
+    expect(retried.code).toBe(0)
+    expect(retried.state.unitStatus).toEqual({ status: 'active', message: '' })
+    expect((await plan()).services['webhook-router']?.environment).toMatchObject({
+      APP_PUBLISH_MODE: 'both',
+      RABBITMQ_CONNECT_STRING: `amqp://${APP}:amqp-Pw0rd%2F9f3@127.0.0.1:5672/%2F`,
+      MONGODB_DB_CONNECT_STRING: databaseUri(),
+    })
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
+    const url = 'https://api.github.com/repos/o/r/actions/jobs/988'
+    const body = JSON.stringify({
+      action: 'queued',
+      workflow_job: { id: 988, url, labels: ['self-hosted', 'linux', 'small'] },
+    })
+    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'workflow_job',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+        'x-github-delivery': 'e2e-both-1',
+      },
+      body,
+    })
+    expect(response.status).toBe(200)
+    const [consumed] = await consumeJobs(databaseUri(), { small: 1 })
+    expect(JSON.parse(consumed?.payload ?? '')).toMatchObject({ url, status: 'queued' })
+    const streamed = await drainPlannerQueue(broker.uri)
+    expect(streamed.map((message) => message.content.toString())).toEqual([body])
+    expect(streamed[0]?.properties.headers?.['X-GitHub-Delivery']).toBe('e2e-both-1')
+  }, 150_000)
+
+  it('publishes the stream alone in the stream mode, with no flavour table', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'stream'
+      delete state.config['flavours']
+      delete state.config['default-flavour']
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    const environment = (await plan()).services['webhook-router']?.environment ?? {}
+    expect(environment['APP_PUBLISH_MODE']).toBe('stream')
+    for (const name of ['MONGODB_DB_CONNECT_STRING', 'APP_FLAVOURS', 'APP_DEFAULT_FLAVOUR'])
+      expect(environment).not.toHaveProperty(name)
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
+    // An in_progress event, which the kombu queues never carry, for the planner.
+    const body = JSON.stringify({
+      action: 'in_progress',
+      workflow_job: {
+        id: 988,
+        url: 'https://api.github.com/repos/o/r/actions/jobs/988',
+        labels: ['self-hosted', 'linux', 'small'],
+      },
+    })
+    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'workflow_job',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+        'x-github-delivery': 'e2e-stream-1',
+      },
+      body,
+    })
+    expect(response.status).toBe(200)
+    if (!broker) throw new Error('the broker is not running')
+    const streamed = await drainPlannerQueue(broker.uri)
+    expect(streamed.map((message) => message.content.toString())).toEqual([body])
+  })
+
+  it('drops the stream again when publish-mode goes back to kombu', async () => {
+    juju.update((state) => {
+      state.config['publish-mode'] = 'kombu'
+      state.config['flavours'] = '- small: [small, x64]\n- large: [large, x64]'
+      state.config['default-flavour'] = 'small'
+    })
+    const result = await juju.dispatch('config-changed')
+    expect(result.code).toBe(0)
+    expect(result.state.unitStatus).toEqual({ status: 'active', message: '' })
+    const environment = (await plan()).services['webhook-router']?.environment ?? {}
+    for (const name of ['APP_PUBLISH_MODE', 'RABBITMQ_CONNECT_STRING', 'APP_STREAM_DEDUP_PATH'])
+      expect(environment).not.toHaveProperty(name)
+    expect((await waitForAnswer(`http://127.0.0.1:${PORT}/health`)).status).toBe(200)
+  })
+
+  it('keeps the webhook secret and the broker password out of the unit event log', () => {
     const logDir = join(juju.charmDir, '.charm-machine')
     const files = readdirSync(logDir)
     expect(files.length).toBeGreaterThan(0)
     const contents = files.map((file) => readFileSync(join(logDir, file), 'utf8')).join('\n')
     expect(contents).not.toContain(SECRET)
+    expect(contents).not.toContain('amqp-Pw0rd')
     // The config is recorded, with a fingerprint standing in for the secret.
     const fingerprint = createHash('sha256').update(SECRET).digest('hex').slice(0, 16)
     expect(contents).toContain(`sha256:${fingerprint}`)

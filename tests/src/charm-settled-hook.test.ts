@@ -133,7 +133,7 @@ describe('a settled update-status of the packed charm', () => {
     await dispatch('update-status')
   })
 
-  it('makes exactly these eleven hook-tool calls, and sets no status', async () => {
+  it('makes exactly these twelve hook-tool calls, and sets no status', async () => {
     const run = await dispatch('update-status')
     // Reads run concurrently over several shells, so only the multiset is fixed.
     expect(run.calls.sort()).toEqual([
@@ -146,6 +146,7 @@ describe('a settled update-status of the packed charm', () => {
       `relation-get --format=json -r secret-storage:1 --app - ${APP}`,
       'relation-ids ingress --format=json',
       'relation-ids mongodb --format=json',
+      'relation-ids rabbitmq --format=json',
       'relation-ids secret-storage --format=json',
       `secret-get --format=json secret:${SECRET_ID} --refresh`,
     ])

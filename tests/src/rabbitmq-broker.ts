@@ -11,8 +11,19 @@ import { join } from 'node:path'
 export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
 const EPMD = '/usr/bin/epmd'
 
+/** Options of {@link startBroker}. */
+export interface BrokerOptions {
+  /**
+   * The AMQP port (default: a free one). The charm's tests need AMQP's own 5672: the `rabbitmq`
+   * interface sends no port.
+   */
+  readonly port?: number
+  /** The broker's first user, with every permission on vhost `/`, instead of `guest`. */
+  readonly user?: { readonly name: string; readonly password: string }
+}
+
 export interface Broker {
-  /** `amqp://guest:guest@127.0.0.1:<port>/`; guest may log in from loopback. */
+  /** `amqp://<user>:<password>@127.0.0.1:<port>/`; guest may log in from loopback. */
   readonly uri: string
   readonly port: number
   /** How long the last start took until the AMQP port accepted, in ms. */
@@ -65,14 +76,19 @@ function exited(child: ChildProcess): Promise<void> {
  * const broker = await startBroker()
  * afterAll(() => broker.stop())
  */
-export async function startBroker(): Promise<Broker> {
+export async function startBroker(options: BrokerOptions = {}): Promise<Broker> {
   if (!existsSync(RABBITMQ_SERVER)) {
     throw new Error(
       `${RABBITMQ_SERVER} is missing: run "node tests/tools/provision.mjs install" as root (npm test does), or apt-get install rabbitmq-server`,
     )
   }
   const dir = mkdtempSync(join(tmpdir(), 'rabbitmq-test-'))
-  const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()]
+  const [port, distPort, epmdPort] = [
+    options.port ?? (await freePort()),
+    await freePort(),
+    await freePort(),
+  ]
+  const user = options.user ?? { name: 'guest', password: 'guest' }
   for (const sub of ['home', 'mnesia', 'log']) mkdirSync(join(dir, sub))
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n')
   writeFileSync(
@@ -81,6 +97,7 @@ export async function startBroker(): Promise<Broker> {
       `listeners.tcp.default = 127.0.0.1:${port}`,
       // A test machine's disk may be fuller than the default alarm allows.
       'disk_free_limit.absolute = 1MB',
+      ...(options.user ? [`default_user = ${user.name}`, `default_pass = ${user.password}`] : []),
       '',
     ].join('\n'),
   )
@@ -154,7 +171,7 @@ export async function startBroker(): Promise<Broker> {
   }
 
   return {
-    uri: `amqp://guest:guest@127.0.0.1:${port}/`,
+    uri: `amqp://${encodeURIComponent(user.name)}:${encodeURIComponent(user.password)}@127.0.0.1:${port}/`,
     port,
     startMs: () => lastStartMs,
     async kill() {

@@ -21,6 +21,14 @@ import { lazyPebbleWorkload } from './lazy-workload.js'
 import type { CharmModel } from './model.js'
 import { MONGODB_ENDPOINT, mongodbConnection, mongodbUserSecretUri } from './mongodb.js'
 import { forgetPublishedAppData, publishRelationData } from './publish.js'
+import {
+  DEFAULT_PUBLISH_MODE,
+  publishesKombu,
+  publishesStream,
+  publishModeOf,
+  type PublishMode,
+} from './publish-mode.js'
+import { RABBITMQ_ENDPOINT, RABBITMQ_VHOST, rabbitmqConnection } from './rabbitmq.js'
 import { SECRET_KEY_FIELD, SECRET_STORAGE_ENDPOINT } from './secret-storage.js'
 
 /** Options of {@link createRouterCharm}; the defaults are what Juju provides. */
@@ -40,7 +48,8 @@ export interface RouterCharmOptions {
 
 /**
  * The github-runner-webhook-router charm as a charm-machine definition: its container, its
- * integrations (mongodb required, the secret-storage peer, ingress optional), the Pebble
+ * integrations (mongodb and rabbitmq as the publish mode needs them, the secret-storage peer,
+ * ingress optional), the Pebble
  * client, the relation data it publishes before every event, and its effects and actions.
  *
  * @example
@@ -70,8 +79,13 @@ export function createRouterCharm(options: RouterCharmOptions = {}): CharmDefini
     integrations: {
       [MONGODB_ENDPOINT]: {
         kind: 'database',
-        required: true,
+        required: (config) => publishesKombu(modeForGates(config)),
         isReady: (relation, runtime) => databaseReady(relation, runtime),
+      },
+      [RABBITMQ_ENDPOINT]: {
+        kind: 'other',
+        required: (config) => publishesStream(modeForGates(config)),
+        isReady: (relation, runtime) => brokerReady(relation, runtime),
       },
       [SECRET_STORAGE_ENDPOINT]: {
         kind: 'secret-storage',
@@ -124,8 +138,8 @@ export function startCommonReads(tools: HookTools): Promise<void> {
   return Promise.all([
     tools.isLeader(),
     tools.configGet(),
-    ...[MONGODB_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map((endpoint) =>
-      tools.relationIds(endpoint),
+    ...[MONGODB_ENDPOINT, RABBITMQ_ENDPOINT, SECRET_STORAGE_ENDPOINT, INGRESS_ENDPOINT].map(
+      (endpoint) => tools.relationIds(endpoint),
     ),
   ]).then(
     () => undefined,
@@ -156,4 +170,20 @@ async function databaseReady(relation: RelationData, runtime: CharmRuntime): Pro
     }
   }
   return mongodbConnection(relation.app, secret, runtime.context.appName).ok
+}
+
+/**
+ * The publish mode the integration gates follow. A bad `publish-mode` gates as the default
+ * (MongoDB required, as before the option existed); config validation then blocks on it.
+ */
+function modeForGates(config: Readonly<Record<string, unknown>>): PublishMode {
+  return publishModeOf(config) ?? DEFAULT_PUBLISH_MODE
+}
+
+/** The broker is ready when the provider's app or unit data holds a hostname and password. */
+function brokerReady(relation: RelationData, runtime: CharmRuntime): boolean {
+  const units = Object.keys(relation.units)
+    .sort()
+    .map((unit) => relation.units[unit])
+  return rabbitmqConnection(relation.app, units, runtime.context.appName, RABBITMQ_VHOST).ok
 }

@@ -37,6 +37,35 @@ describe('parseCharmConfig', () => {
     expect(message({})).toBe('invalid config: flavours is required; default-flavour is required')
   })
 
+  it('publishes to the kombu queues unless told otherwise', () => {
+    expect(parseCharmConfig(valid)).toMatchObject({ ok: true, config: { publishMode: 'kombu' } })
+    expect(parseCharmConfig({ ...valid, 'publish-mode': ' ' })).toMatchObject({
+      config: { publishMode: 'kombu' },
+    })
+  })
+
+  it('needs no flavour table in the stream mode, and still checks one that is given', () => {
+    expect(parseCharmConfig({ 'publish-mode': 'stream' })).toMatchObject({
+      ok: true,
+      config: { publishMode: 'stream', flavourNames: [] },
+    })
+    expect(message({ 'publish-mode': 'stream', flavours: '- small: [small' })).toMatch(
+      /^invalid config: flavours is not valid YAML/,
+    )
+    expect(message({ 'publish-mode': 'both' })).toBe(
+      'invalid config: flavours is required; default-flavour is required',
+    )
+  })
+
+  it('rejects a publish mode that is not kombu, stream or both', () => {
+    expect(message({ ...valid, 'publish-mode': 'Stream' })).toBe(
+      'invalid config: publish-mode must be one of kombu, stream, both',
+    )
+    expect(message({ ...valid, 'publish-mode': 3 })).toBe(
+      'invalid config: publish-mode must be one of kombu, stream, both',
+    )
+  })
+
   it('treats output that is not an object as an empty config', () => {
     expect(message('garbage')).toBe(
       'invalid config: flavours is required; default-flavour is required',

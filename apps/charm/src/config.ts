@@ -1,5 +1,12 @@
 import * as v from 'valibot'
 import { parse as parseYaml } from 'yaml'
+import {
+  DEFAULT_PUBLISH_MODE,
+  PUBLISH_MODES,
+  publishModeOf,
+  publishesKombu,
+  type PublishMode,
+} from './publish-mode.js'
 
 /** The log levels `webhook-router` accepts (case-insensitive in config, as paas-charm's). */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const
@@ -18,10 +25,14 @@ export interface RedeliveryConfig {
 
 /** The charm configuration after validation. */
 export interface CharmConfig {
-  /** The `flavours` option exactly as given; the workload parses it again. */
-  readonly flavours: string
+  readonly publishMode: PublishMode
+  /**
+   * The `flavours` option exactly as given; the workload parses it again. Required unless the
+   * mode is `stream`, which routes nothing.
+   */
+  readonly flavours?: string
   readonly flavourNames: readonly string[]
-  readonly defaultFlavour: string
+  readonly defaultFlavour?: string
   readonly defaultSelfHostedLabels: string
   readonly logLevel: LogLevel
   readonly webhookSecret?: string
@@ -63,18 +74,27 @@ export function parseCharmConfig(raw: unknown): ConfigResult {
     problems.push({ option, reason })
   }
 
+  const publishMode = publishModeOf(values)
+  if (publishMode === undefined) {
+    problem('publish-mode', `must be one of ${PUBLISH_MODES.join(', ')}`)
+  }
+  // A bad mode is reported once; the routing options are then checked as the default needs.
+  const routes = publishesKombu(publishMode ?? DEFAULT_PUBLISH_MODE)
+
   const flavours = optionalString(values, 'flavours', problem)
   let flavourNames: string[] = []
-  if (flavours === undefined) problem('flavours', 'is required')
-  else {
+  if (flavours === undefined) {
+    if (routes) problem('flavours', 'is required')
+  } else {
     const parsed = parseFlavours(flavours)
     if (typeof parsed === 'string') problem('flavours', parsed)
     else flavourNames = parsed
   }
 
   const defaultFlavour = optionalString(values, 'default-flavour', problem)
-  if (defaultFlavour === undefined) problem('default-flavour', 'is required')
-  else if (flavourNames.length > 0 && !flavourNames.includes(defaultFlavour)) {
+  if (defaultFlavour === undefined) {
+    if (routes) problem('default-flavour', 'is required')
+  } else if (flavourNames.length > 0 && !flavourNames.includes(defaultFlavour)) {
     problem('default-flavour', `"${defaultFlavour}" is not one of the flavours`)
   }
 
@@ -104,15 +124,16 @@ export function parseCharmConfig(raw: unknown): ConfigResult {
     problem('github-api-url', 'must be an http(s) URL')
   }
 
-  if (problems.length > 0 || flavours === undefined || defaultFlavour === undefined || !logLevel) {
+  if (problems.length > 0 || publishMode === undefined || !logLevel) {
     return { ok: false, problems, message: configProblemsMessage(problems) }
   }
   return {
     ok: true,
     config: {
-      flavours,
+      publishMode,
+      ...(flavours !== undefined && { flavours }),
       flavourNames,
-      defaultFlavour,
+      ...(defaultFlavour !== undefined && { defaultFlavour }),
       defaultSelfHostedLabels: labels,
       logLevel,
       ...(webhookSecret !== undefined && { webhookSecret }),

@@ -1,10 +1,12 @@
 import { HookToolError } from '@webhook-router/charm-machine/juju'
 import { parseCharmConfig } from './config.js'
-import { readDatabase, readIngress, readSecretStorage } from './integrations.js'
+import { publishesKombu, publishesStream } from './publish-mode.js'
+import { readBroker, readDatabase, readIngress, readSecretStorage } from './integrations.js'
 import { SECRET_STORAGE_ENDPOINT, secretKeyToCreate } from './secret-storage.js'
 import type { CharmModel } from './model.js'
 import { SecretAccessError } from './model.js'
 import { redactMongodbUri } from './mongodb.js'
+import { redactRabbitmqUri } from './rabbitmq.js'
 import type { WorkloadPebble } from './workload.js'
 import { applyLayer, describeFailure, pebbleReachable, stopService } from './workload.js'
 import {
@@ -39,8 +41,19 @@ export async function resolveWorkloadInputs(deps: EffectDeps): Promise<WorkloadI
   const { model } = deps
   const parsed = parseCharmConfig(await model.config())
   if (!parsed.ok) throw new Error(parsed.message)
-  const database = await readDatabase(model)
-  if (database.status !== 'ready') throw new Error('missing integrations: mongodb')
+  const mode = parsed.config.publishMode
+  let mongodbUri: string | undefined
+  if (publishesKombu(mode)) {
+    const database = await readDatabase(model)
+    if (database.status !== 'ready') throw new Error('missing integrations: mongodb')
+    mongodbUri = database.uri
+  }
+  let rabbitmqUri: string | undefined
+  if (publishesStream(mode)) {
+    const broker = await readBroker(model)
+    if (broker.status !== 'ready') throw new Error('missing integrations: rabbitmq')
+    rabbitmqUri = broker.uri
+  }
   // Read now, not from the facts: this dispatch may have just created or rotated the key.
   const secretStorage = await readSecretStorage(model)
   if (secretStorage.status !== 'ready') throw new Error('Waiting for peer integration')
@@ -56,7 +69,8 @@ export async function resolveWorkloadInputs(deps: EffectDeps): Promise<WorkloadI
       : `http://${model.appName}.${model.modelName}:${APP_PORT}`
   return {
     config,
-    mongodbUri: database.uri,
+    ...(mongodbUri !== undefined && { mongodbUri }),
+    ...(rabbitmqUri !== undefined && { rabbitmqUri }),
     secretKey: secretStorage.key,
     baseUrl,
     ...(redeliveryAuth !== undefined && { redeliveryAuth }),
@@ -107,7 +121,7 @@ export function createRouterEffects(deps: EffectDeps) {
       return { errors: [] }
     },
 
-    async runMigrations(): Promise<{ database: string }> {
+    async runMigrations(): Promise<{ database?: string; broker?: string }> {
       const inputs = await resolveWorkloadInputs(deps)
       const environment = workloadEnvironment(inputs)
       let failure: string | undefined
@@ -118,11 +132,14 @@ export function createRouterEffects(deps: EffectDeps) {
         failure = describeFailure(error)
       }
       if (failure !== undefined) {
-        const reason = redactMongodbUri(failure)
+        const reason = redactRabbitmqUri(redactMongodbUri(failure))
         await model.log('ERROR', `${WORKLOAD_COMMAND} migrate failed: ${reason}`)
         throw new Error(`${WORKLOAD_COMMAND} migrate failed (${reason})`)
       }
-      return { database: redactMongodbUri(inputs.mongodbUri) }
+      return {
+        ...(inputs.mongodbUri !== undefined && { database: redactMongodbUri(inputs.mongodbUri) }),
+        ...(inputs.rabbitmqUri !== undefined && { broker: redactRabbitmqUri(inputs.rabbitmqUri) }),
+      }
     },
 
     async restartWorkload(): Promise<{ layerChanged: boolean; replanned: boolean }> {

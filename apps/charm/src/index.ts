@@ -14,8 +14,19 @@ export type { ProxySettings } from './effects.js'
 export { createRouterEffects } from './effects.js'
 export type { IngressRequest } from './ingress.js'
 export { databagChanges, ingressAppData, ingressUnitData, ingressUrl, unitFqdn } from './ingress.js'
-export type { DatabaseState, IngressState, SecretStorageState } from './integrations.js'
-export { WORKLOAD_CONTAINER, readDatabase, readIngress, readSecretStorage } from './integrations.js'
+export type {
+  BrokerState,
+  DatabaseState,
+  IngressState,
+  SecretStorageState,
+} from './integrations.js'
+export {
+  WORKLOAD_CONTAINER,
+  readBroker,
+  readDatabase,
+  readIngress,
+  readSecretStorage,
+} from './integrations.js'
 export type { ActionContext, CharmModel, DatabagOwner } from './model.js'
 export { SecretAccessError } from './model.js'
 export type { MongodbConnection } from './mongodb.js'
@@ -34,6 +45,15 @@ export {
   metricsEndpointUnitData,
   shippedDashboard,
 } from './observability.js'
+export type { PublishMode } from './publish-mode.js'
+export { DEFAULT_PUBLISH_MODE, PUBLISH_MODES, publishModeOf } from './publish-mode.js'
+export type { RabbitmqConnection } from './rabbitmq.js'
+export {
+  RABBITMQ_ENDPOINT,
+  rabbitmqConnection,
+  rabbitmqRequest,
+  redactRabbitmqUri,
+} from './rabbitmq.js'
 export type { PebbleWorkloadOptions } from './pebble-workload.js'
 export { pebbleWorkload } from './pebble-workload.js'
 export { SECRET_KEY_FIELD, generateSecretKey } from './secret-storage.js'
@@ -43,6 +63,7 @@ export {
   APP_PORT,
   READY_CHECK_NAME,
   SERVICE_NAME,
+  STREAM_DEDUP_PATH,
   githubAuthEnvironment,
   workloadEnvironment,
   workloadLayer,

@@ -7,6 +7,7 @@ import {
   mongodbUserSecretLabel,
   mongodbUserSecretUri,
 } from './mongodb.js'
+import { RABBITMQ_ENDPOINT, RABBITMQ_VHOST, rabbitmqConnection } from './rabbitmq.js'
 import { SECRET_STORAGE_ENDPOINT, readSecretKey } from './secret-storage.js'
 
 /** How far an integration is, in the lifecycle machine's terms. */
@@ -42,6 +43,28 @@ export async function readDatabase(model: CharmModel): Promise<DatabaseState> {
     }
   }
   const connection = mongodbConnection(bag, secret, model.appName)
+  if (!connection.ok) return { status: 'pending', relationId, reason: connection.reason }
+  return { status: 'ready', relationId, uri: connection.uri }
+}
+
+/** The broker as read from the `rabbitmq` relation. */
+export type BrokerState =
+  | { readonly status: 'absent' }
+  | { readonly status: 'pending'; readonly relationId: number; readonly reason: string }
+  | { readonly status: 'ready'; readonly relationId: number; readonly uri: string }
+
+/**
+ * Reads the `rabbitmq` relation: the provider's application databag (rabbitmq-k8s), else its
+ * units' (rabbitmq-server), for the user named after the application on the default vhost.
+ */
+export async function readBroker(model: CharmModel): Promise<BrokerState> {
+  const [relationId] = await model.relationIds(RABBITMQ_ENDPOINT)
+  if (relationId === undefined) return { status: 'absent' }
+  const [app, units] = await Promise.all([
+    model.readBag(RABBITMQ_ENDPOINT, relationId, 'remote-app'),
+    model.readRemoteUnitBags(RABBITMQ_ENDPOINT, relationId),
+  ])
+  const connection = rabbitmqConnection(app, units, model.appName, RABBITMQ_VHOST)
   if (!connection.ok) return { status: 'pending', relationId, reason: connection.reason }
   return { status: 'ready', relationId, uri: connection.uri }
 }

@@ -90,6 +90,14 @@ export function createJujuModel(
       // Only a relation that is gone reads as empty: a bag that could not be read is not empty.
       return tools.relationGet(ref(endpoint, id), remote, { app: true }).catch(whenRelationGone({}))
     },
+    async readRemoteUnitBags(endpoint, id) {
+      const units = await tools.relationList(ref(endpoint, id)).catch(whenRelationGone([]))
+      return Promise.all(
+        [...units]
+          .sort()
+          .map((unit) => tools.relationGet(ref(endpoint, id), unit).catch(whenRelationGone({}))),
+      )
+    },
     async writeBag(endpoint, id, bag, changes) {
       if (Object.keys(changes).length === 0) return
       await tools.relationSet(ref(endpoint, id), changes, { app: bag === 'app' })

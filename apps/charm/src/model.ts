@@ -15,6 +15,8 @@ export interface CharmModel {
   remoteApp(endpoint: string, relationId: number): Promise<string | undefined>
   /** A databag: this app's, this unit's, or the remote app's. */
   readBag(endpoint: string, relationId: number, bag: DatabagOwner): Promise<Record<string, string>>
+  /** The remote units' databags, in unit-name order; a relation that is gone has none. */
+  readRemoteUnitBags(endpoint: string, relationId: number): Promise<Record<string, string>[]>
   /** Merges `changes` into this app's or unit's databag; `""` deletes a key. */
   writeBag(
     endpoint: string,

@@ -21,6 +21,7 @@ function ingressModel(options: { leader?: boolean; address?: string } = {}) {
       log.push(`read ${bag}`)
       return { ...(bag === 'local-app' ? bags.app : bags.unit) }
     },
+    readRemoteUnitBags: async () => [],
     writeBag: async (_endpoint, _id, bag, changes) => {
       if (Object.keys(changes).length === 0) return
       log.push(`write ${bag}`)

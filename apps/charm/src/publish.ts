@@ -16,6 +16,7 @@ import {
   metricsEndpointUnitData,
   type JujuTopology,
 } from './observability.js'
+import { RABBITMQ_ENDPOINT, RABBITMQ_VHOST, rabbitmqRequest } from './rabbitmq.js'
 import { APP_PORT } from './workload-layer.js'
 
 /** The charm's name in metadata, which COS shows beside dashboards and alerts. */
@@ -40,7 +41,7 @@ export function forgetPublishedAppData(memo: HookMemo): void {
 
 /**
  * Publishes what this unit owes its relations, writing only what differs from the databags:
- * the database request (leader), ingress v2 app (leader) and unit data, the scrape job and
+ * the database and broker requests (leader), ingress v2 app (leader) and unit data, the scrape job and
  * alert rules (leader) with this unit's address, and the Grafana dashboard (leader).
  *
  * With a `memo` (the runtime's, kept across successful dispatches), a bag is not even read when
@@ -119,6 +120,12 @@ export async function publishRelationData(
       // Keep whatever else the data_interfaces library may have written to the bag.
       await sync(MONGODB_ENDPOINT, relationId, 'app', mongodbRequest(model.appName), false)
     }
+    for (const relationId of await model.relationIds(RABBITMQ_ENDPOINT)) {
+      // The user and vhost the provider creates; asked on every hook but update-status, so
+      // relation-created and -joined carry it, as paas-charm's request on -joined does.
+      const request = rabbitmqRequest(model.appName, RABBITMQ_VHOST)
+      await sync(RABBITMQ_ENDPOINT, relationId, 'app', request, false)
+    }
     for (const relationId of await model.relationIds(GRAFANA_DASHBOARD_ENDPOINT)) {
       await sync(
         GRAFANA_DASHBOARD_ENDPOINT,
@@ -143,6 +150,11 @@ export async function publishRelationData(
     if (leader)
       await sync(METRICS_ENDPOINT, relationId, 'app', metricsEndpointAppData(topology), false)
   }
-  for (const endpoint of [MONGODB_ENDPOINT, GRAFANA_DASHBOARD_ENDPOINT, METRICS_ENDPOINT])
+  for (const endpoint of [
+    MONGODB_ENDPOINT,
+    RABBITMQ_ENDPOINT,
+    GRAFANA_DASHBOARD_ENDPOINT,
+    METRICS_ENDPOINT,
+  ])
     forgetGone(endpoint)
 }

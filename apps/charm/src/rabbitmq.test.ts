@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { rabbitmqConnection, rabbitmqRequest } from './rabbitmq.js'
+import { rabbitmqConnection, rabbitmqRequest, redactRabbitmqUri } from './rabbitmq.js'
 
 describe('the rabbitmq interface', () => {
   it('asks for a user and a vhost in the application databag', () => {
@@ -42,5 +42,11 @@ describe('the rabbitmq interface', () => {
         uri: 'amqp://r:pw@[fd00::5]:5672/%2F',
       },
     )
+  })
+
+  it('hides the password of every amqp(s) URI in a message', () => {
+    expect(
+      redactRabbitmqUri('connect amqp://r:p%40ss@h:5672/%2F failed; amqps://u:x@h2/v too'),
+    ).toBe('connect amqp://r:***@h:5672/%2F failed; amqps://u:***@h2/v too')
   })
 })

@@ -6,8 +6,6 @@
  * rabbitmq-server). The port is AMQP's 5672. The router's `RABBITMQ_CONNECT_STRING` is built
  * from them, as paas-charm builds it for the gateway.
  *
- * Not wired into the charm's lifecycle yet: see apps/charm/README.md.
- *
  * @module
  */
 import * as v from 'valibot'
@@ -17,6 +15,9 @@ export const RABBITMQ_ENDPOINT = 'rabbitmq'
 export const RABBITMQ_INTERFACE = 'rabbitmq'
 /** The AMQP port both providers listen on; they publish no port. */
 export const RABBITMQ_PORT = 5672
+
+/** The vhost the charm asks for, as paas-charm does: the broker's default. */
+export const RABBITMQ_VHOST = '/'
 
 /** What the leader writes to its application databag on `rabbitmq-relation-joined`. */
 export function rabbitmqRequest(username: string, vhost: string): Record<string, string> {
@@ -62,6 +63,11 @@ export function rabbitmqConnection(
   const host = hostname.includes(':') && !hostname.startsWith('[') ? `[${hostname}]` : hostname
   const uri = `amqp://${credentials}@${host}:${RABBITMQ_PORT}/${encodeURIComponent(vhost)}`
   return { ok: true, uri, hostname }
+}
+
+/** The URI with the password replaced, safe for logs and status messages. */
+export function redactRabbitmqUri(text: string): string {
+  return text.replace(/(amqps?:\/\/[^:@/\s]*:)[^@/\s]*@/g, '$1***@')
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

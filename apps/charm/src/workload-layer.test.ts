@@ -35,6 +35,34 @@ describe('workloadEnvironment', () => {
     })
   })
 
+  it('passes the broker, the mode and an absolute dedup path when the stream is published', () => {
+    const rabbitmqUri = 'amqp://router:pw@rabbitmq:5672/%2F'
+    const stream = workloadEnvironment({
+      secretKey: 'k',
+      baseUrl: 'http://a.m:8000',
+      rabbitmqUri,
+      config: config({ 'publish-mode': 'stream', flavours: '', 'default-flavour': '' }),
+    })
+    expect(stream).toMatchObject({
+      APP_PUBLISH_MODE: 'stream',
+      RABBITMQ_CONNECT_STRING: rabbitmqUri,
+      APP_STREAM_DEDUP_PATH: '/var/lib/webhook-router/stream-dedup.sqlite',
+    })
+    expect(Object.keys(stream)).not.toContain('APP_FLAVOURS')
+    expect(Object.keys(stream)).not.toContain('MONGODB_DB_CONNECT_STRING')
+    const both = workloadEnvironment({
+      ...base,
+      rabbitmqUri,
+      config: config({ 'publish-mode': 'both' }),
+    })
+    expect(both).toMatchObject({
+      APP_PUBLISH_MODE: 'both',
+      APP_FLAVOURS: '- small: [small]',
+      MONGODB_DB_CONNECT_STRING: base.mongodbUri,
+      RABBITMQ_CONNECT_STRING: rabbitmqUri,
+    })
+  })
+
   it('adds both webhook secrets during a rotation', () => {
     const env = workloadEnvironment({
       ...base,

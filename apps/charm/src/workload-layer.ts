@@ -9,13 +9,21 @@ export const READY_CHECK_NAME = 'webhook-router-ready'
 export const APP_PORT = 8000
 /** The workload's Prometheus port. */
 export const APP_METRICS_PORT = 9102
+/**
+ * Where the stream's dedup records live in the workload container: an absolute path, so that
+ * `serve` (run by Pebble) and `migrate` (exec'd) open the same file whatever their directory.
+ */
+export const STREAM_DEDUP_PATH = '/var/lib/webhook-router/stream-dedup.sqlite'
 /** The command the rock provides on PATH. */
 export const WORKLOAD_COMMAND = 'webhook-router'
 
 /** Everything the workload environment is built from, gathered at dispatch time. */
 export interface WorkloadInputs {
   readonly config: CharmConfig
-  readonly mongodbUri: string
+  /** The kombu queues' database; set when the publish mode writes kombu queues. */
+  readonly mongodbUri?: string
+  /** The gateway stream's broker; set when the publish mode publishes the stream. */
+  readonly rabbitmqUri?: string
   readonly secretKey: string
   readonly baseUrl: string
   /** Content of the `redelivery-github-auth` secret when automatic redelivery is on. */
@@ -26,7 +34,9 @@ export interface WorkloadInputs {
 
 /**
  * The workload's environment. Only options that are set produce a variable, so the
- * workload's own defaults apply to the rest.
+ * workload's own defaults apply to the rest. In the `kombu` mode it is exactly the environment
+ * of the charm before RabbitMQ (no `APP_PUBLISH_MODE`, which the workload then derives as
+ * `kombu`), so an upgraded charm does not restart the workload for it.
  *
  * @example
  * ```ts
@@ -35,16 +45,22 @@ export interface WorkloadInputs {
  */
 export function workloadEnvironment(inputs: WorkloadInputs): Record<string, string> {
   const { config } = inputs
-  const env: Record<string, string> = {
-    APP_FLAVOURS: config.flavours,
-    APP_DEFAULT_FLAVOUR: config.defaultFlavour,
+  const env: Record<string, string> = {}
+  if (config.flavours !== undefined) env['APP_FLAVOURS'] = config.flavours
+  if (config.defaultFlavour !== undefined) env['APP_DEFAULT_FLAVOUR'] = config.defaultFlavour
+  Object.assign(env, {
     APP_DEFAULT_SELF_HOSTED_LABELS: config.defaultSelfHostedLabels,
     APP_LOG_LEVEL: config.logLevel,
     APP_PORT: String(APP_PORT),
     APP_METRICS_PORT: String(APP_METRICS_PORT),
     APP_BASE_URL: inputs.baseUrl,
     APP_SECRET_KEY: inputs.secretKey,
-    MONGODB_DB_CONNECT_STRING: inputs.mongodbUri,
+  })
+  if (inputs.mongodbUri !== undefined) env['MONGODB_DB_CONNECT_STRING'] = inputs.mongodbUri
+  if (config.publishMode !== 'kombu') {
+    env['APP_PUBLISH_MODE'] = config.publishMode
+    if (inputs.rabbitmqUri !== undefined) env['RABBITMQ_CONNECT_STRING'] = inputs.rabbitmqUri
+    env['APP_STREAM_DEDUP_PATH'] = STREAM_DEDUP_PATH
   }
   if (config.webhookSecret !== undefined) env['APP_WEBHOOK_SECRET'] = config.webhookSecret
   if (config.webhookSecretPrevious !== undefined) {

@@ -128,3 +128,25 @@ export function readyState(partial: Partial<State> = {}): State {
     ...partial,
   })
 }
+
+/** What rabbitmq-k8s answers in its application databag. */
+export const BROKER = { hostname: 'rabbitmq-k8s.prod.svc.cluster.local', password: 'P@ss/w0rd' }
+
+/** The connect string the charm builds from {@link BROKER} for the application's user. */
+export const AMQP_URI = `amqp://${APP}:P%40ss%2Fw0rd@rabbitmq-k8s.prod.svc.cluster.local:5672/%2F`
+
+/** The `rabbitmq` relation to rabbitmq-k8s, answered (`ready`) or not. */
+export function rabbitmq(ready: boolean, extra: Partial<Relation> = {}): Relation {
+  return relation({
+    endpoint: 'rabbitmq',
+    id: 9,
+    remoteApp: 'rabbitmq-k8s',
+    remoteUnitsData: { 'rabbitmq-k8s/0': {} },
+    localAppData: { username: APP, vhost: '/' },
+    remoteAppData: ready ? { ...BROKER } : {},
+    ...extra,
+  })
+}
+
+/** The config of a router that only publishes the gateway's stream: no flavour table. */
+export const STREAM_CONFIG = { 'publish-mode': 'stream', 'log-level': 'INFO' }

@@ -18,8 +18,12 @@ export interface RelationData {
 /** How the runtime treats one endpoint of the charm's metadata. */
 export interface IntegrationSpec {
   kind: IntegrationKind
-  /** Whether the unit cannot serve without it (blocked when absent, waiting when pending). */
-  required: boolean
+  /**
+   * Whether the unit cannot serve without it (blocked when absent, waiting when pending). A
+   * function decides from this dispatch's config (as `config-get` returns it, unredacted), for
+   * an integration only some settings need; the facts record the answer.
+   */
+  required: boolean | ((config: Readonly<Record<string, unknown>>) => boolean)
   /** `database` only: the database name to request (default: the application name). */
   databaseName?: string
   /** `secret-storage` only: app-bag keys that must be non-empty for the storage to be ready. */

@@ -40,6 +40,42 @@ describe('reading the facts', () => {
     expect(out.steps).toEqual([])
   })
 
+  it('asks a required function with the config, and records its answer in the facts', async () => {
+    const charm = exampleCharm()
+    const seen: unknown[] = []
+    charm.integrations['db'] = {
+      kind: 'database',
+      required: (config) => {
+        seen.push(config['mode'])
+        return config['mode'] !== 'no-db'
+      },
+    }
+    const withoutDb = (mode: string) =>
+      exampleRelatedState({
+        config: { mode },
+        relations: exampleRelatedState().relations.filter((r) => r.endpoint !== 'db'),
+      })
+    const ctx = new Context(charm, { appName: 'example' })
+    const needed = await ctx.run(on.updateStatus(), withoutDb('db'))
+    expect(needed.event?.facts.integrations['db']).toEqual({
+      kind: 'database',
+      required: true,
+      status: 'absent',
+    })
+    expect(needed.state.unitStatus).toEqual({
+      name: 'blocked',
+      message: 'missing integrations: db',
+    })
+    const optional = await ctx.run(on.updateStatus(), withoutDb('no-db'))
+    expect(optional.event?.facts.integrations['db']?.required).toBe(false)
+    // Past every gate: the example charm's config validation (which knows no `mode`) decides.
+    expect(optional.state.unitStatus).toEqual({
+      name: 'blocked',
+      message: 'invalid options: mode',
+    })
+    expect(seen).toEqual(['db', 'no-db'])
+  })
+
   it('reads the bag of a relation that is gone as empty, as ops does', async () => {
     const gone = 'ERROR invalid value "db:7" for option -r: relation not found\n'
     const out = await context(failing('relationGet', 'relation-get', gone, onDb, 2)).run(

@@ -174,19 +174,18 @@ export async function readFacts(
     for (const each of refs) current.add(remoteAppMemoKey(each))
     const ref = refs[0]
     if (ref === undefined) {
-      const fact: IntegrationFact = { kind: spec.kind, required: spec.required, status: 'absent' }
-      return { endpoint, relation: null, fact }
+      const fact: Omit<IntegrationFact, 'required'> = { kind: spec.kind, status: 'absent' }
+      return { endpoint, spec, relation: null, fact }
     }
     const relation = await readRelation(runtime, ref, spec)
     const ready = await (
       spec.isReady ?? ((data: RelationData) => defaultReady(runtime, data, spec))
     )(relation, runtime)
-    const fact: IntegrationFact = {
+    const fact: Omit<IntegrationFact, 'required'> = {
       kind: spec.kind,
-      required: spec.required,
       status: ready ? 'ready' : 'pending',
     }
-    return { endpoint, relation, fact }
+    return { endpoint, spec, relation, fact }
   }
   // Every read below is independent of the others, so they all start at once.
   const health = HEALTH_HOOK.test(runtime.context.name)
@@ -212,9 +211,10 @@ export async function readFacts(
   )
   const integrations: Record<string, IntegrationFact> = {}
   const relations: Record<string, RelationData | null> = {}
-  for (const { endpoint, relation, fact } of read) {
+  for (const { endpoint, spec, relation, fact } of read) {
     relations[endpoint] = relation
-    integrations[endpoint] = fact
+    const required = typeof spec.required === 'function' ? spec.required(rawConfig) : spec.required
+    integrations[endpoint] = { kind: fact.kind, required, status: fact.status }
   }
   for (const key of Object.keys(runtime.memo)) {
     if (key.startsWith(REMOTE_APP_MEMO) && !current.has(key)) delete runtime.memo[key]

@@ -6,7 +6,7 @@
 // Ports: the effects the router is given.
 export { silentLogger, systemTimers } from './ports.js'
 export type { Clock, LogFields, Logger, Timers } from './ports.js'
-export { QueueUnavailableError } from './queue/port.js'
+export { DEFAULT_DEDUP_RETENTION_MS, QueueUnavailableError } from './queue/port.js'
 export type {
   JobQueue,
   PublishOutcome,
@@ -50,11 +50,7 @@ export {
   KOMBU_END_OF_PROCESSING_BODY,
   serialiseJob,
 } from './queue/kombu-envelope.js'
-export {
-  createSqliteQueue,
-  DEFAULT_DEDUP_RETENTION_MS,
-  DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
-} from './queue/sqlite-queue.js'
+export { createSqliteQueue, DEFAULT_SQLITE_BUSY_TIMEOUT_MS } from './queue/sqlite-queue.js'
 export type { SqliteQueueOptions } from './queue/sqlite-queue.js'
 export {
   createSqliteThreadQueue,

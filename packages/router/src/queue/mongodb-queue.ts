@@ -10,7 +10,7 @@ import { MongoClient } from 'mongodb'
 import type { Clock, Logger, Timers } from '../ports.js'
 import { silentLogger, systemTimers } from '../ports.js'
 import type { JobQueue, PublishOutcome, PublishRequest, QueueCallOptions } from './port.js'
-import { QueueUnavailableError } from './port.js'
+import { DEFAULT_DEDUP_RETENTION_MS, QueueUnavailableError } from './port.js'
 import { buildKombuPayload, decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
 import type { MongoClientLike, MongoDbLike } from './mongodb-client.js'
 import {
@@ -34,7 +34,6 @@ import {
   createDedupPruner,
 } from './mongodb-dedup-expiry.js'
 import { parseMongoUri, redactSecrets } from './mongodb-uri.js'
-import { DEFAULT_DEDUP_RETENTION_MS } from './sqlite-queue.js'
 
 /** Options of {@link createMongoQueue}. */
 export interface MongoQueueOptions {

@@ -7,6 +7,12 @@
  */
 
 /** The job as the kombu consumer reads it: `{"labels":[...],"status":"queued","url":...}`. */
+/**
+ * How long a store remembers delivery and job ids unless told otherwise: GitHub lets deliveries
+ * from the past 3 days be redelivered. One default for every adapter.
+ */
+export const DEFAULT_DEDUP_RETENTION_MS = 3 * 24 * 60 * 60 * 1000
+
 export interface QueuedJob {
   readonly labels: readonly string[]
   readonly status: 'queued'

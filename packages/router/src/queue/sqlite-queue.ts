@@ -16,7 +16,7 @@ import type {
   QueueCallOptions,
   QueuedMessage,
 } from './port.js'
-import { QueueUnavailableError } from './port.js'
+import { DEFAULT_DEDUP_RETENTION_MS, QueueUnavailableError } from './port.js'
 import { decodeKombuPayload, serialiseJob } from './kombu-envelope.js'
 import { configureConnection, migrateSchema } from './sqlite-schema.js'
 import type { SqliteSynchronous } from './sqlite-schema.js'
@@ -61,8 +61,6 @@ export interface SqliteQueueOptions {
   readonly schedule?: Schedule
 }
 
-/** GitHub lets deliveries from the past 3 days be redelivered. */
-export const DEFAULT_DEDUP_RETENTION_MS = 3 * 24 * 60 * 60 * 1000
 export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 1000
 /** The dedup key `checkWritable` writes and deletes; never a delivery or job key. */
 const HEALTH_PROBE_KEY = 'probe:health'

@@ -37,6 +37,20 @@ const PORT = 8000
 /** What the provider hands out first: a server that is not there, so migration fails. */
 const BROKEN_URI = `mongodb://relation-2:Pw0rd@127.0.0.1:9/${APP}?authSource=admin&serverSelectionTimeoutMS=1500`
 
+/** POSTs `body` to the workload's webhook as GitHub would, signed with the charm's secret. */
+function postWebhook(body: string, delivery: string): Promise<Response> {
+  return fetch(`http://127.0.0.1:${PORT}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'workflow_job',
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      'x-github-delivery': delivery,
+    },
+    body,
+  })
+}
+
 /** What it rotates to: FerretDB, or the server of MONGODB_URI. */
 function databaseUri(): string {
   if (!mongo) throw new Error('the MongoDB server is not running')
@@ -329,17 +343,7 @@ describe('the packed charm under a fake Juju', () => {
       action: 'queued',
       workflow_job: { id: 987, url: job.url, labels: ['self-hosted', 'linux', 'small'] },
     })
-    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
-    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'workflow_job',
-        'x-hub-signature-256': signature,
-        'x-github-delivery': 'e2e-1',
-      },
-      body,
-    })
+    const response = await postWebhook(body, 'e2e-1')
     expect(response.status).toBe(200)
     const expected = { labels: job.labels, status: 'queued', url: job.url }
     const [consumed] = await consumeJobs(databaseUri(), { small: 1 })
@@ -509,16 +513,7 @@ describe('the packed charm under a fake Juju', () => {
       action: 'queued',
       workflow_job: { id: 988, url, labels: ['self-hosted', 'linux', 'small'] },
     })
-    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'workflow_job',
-        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-        'x-github-delivery': 'e2e-both-1',
-      },
-      body,
-    })
+    const response = await postWebhook(body, 'e2e-both-1')
     expect(response.status).toBe(200)
     const [consumed] = await consumeJobs(databaseUri(), { small: 1 })
     expect(JSON.parse(consumed?.payload ?? '')).toMatchObject({ url, status: 'queued' })
@@ -550,16 +545,7 @@ describe('the packed charm under a fake Juju', () => {
         labels: ['self-hosted', 'linux', 'small'],
       },
     })
-    const response = await fetch(`http://127.0.0.1:${PORT}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'workflow_job',
-        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-        'x-github-delivery': 'e2e-stream-1',
-      },
-      body,
-    })
+    const response = await postWebhook(body, 'e2e-stream-1')
     expect(response.status).toBe(200)
     if (!broker) throw new Error('the broker is not running')
     const streamed = await drainPlannerQueue(broker.uri)

@@ -13,11 +13,14 @@ import { SECRET_STORAGE_ENDPOINT, readSecretKey } from './secret-storage.js'
 /** How far an integration is, in the lifecycle machine's terms. */
 export type IntegrationState = 'absent' | 'pending' | 'ready'
 
-/** The database as read from the `mongodb` relation. */
-export type DatabaseState =
+/** A provider reached through a relation: not related, related but not ready (why), or its URI. */
+export type ConnectionState =
   | { readonly status: 'absent' }
   | { readonly status: 'pending'; readonly relationId: number; readonly reason: string }
   | { readonly status: 'ready'; readonly relationId: number; readonly uri: string }
+
+/** The database as read from the `mongodb` relation. */
+export type DatabaseState = ConnectionState
 
 /**
  * Reads the `mongodb` relation: the provider's application databag, and the `secret-user`
@@ -48,10 +51,7 @@ export async function readDatabase(model: CharmModel): Promise<DatabaseState> {
 }
 
 /** The broker as read from the `rabbitmq` relation. */
-export type BrokerState =
-  | { readonly status: 'absent' }
-  | { readonly status: 'pending'; readonly relationId: number; readonly reason: string }
-  | { readonly status: 'ready'; readonly relationId: number; readonly uri: string }
+export type BrokerState = ConnectionState
 
 /**
  * Reads the `rabbitmq` relation: the provider's application databag (rabbitmq-k8s), else its
